@@ -1,0 +1,211 @@
+import CCurl
+import CGatewayShims
+public import GatewayEventLoop
+import Glibc
+
+/// How to reach the agent and how patient to be.
+public struct AgentClientConfiguration: Sendable {
+  public var address: AgentAddress
+  /// PEM file of CAs to trust for an `https://` agent (a self-signed agent's certificate).
+  public var caFile: String?
+  /// Give up connecting after this long (default 5 s): a local agent answers at once or is down.
+  public var connectTimeoutMilliseconds: Int = 5_000
+  /// Streams per HTTP/2 connection before curl opens another (default 1000); the agent's own
+  /// SETTINGS_MAX_CONCURRENT_STREAMS applies first.
+  public var maxConcurrentStreams: Int = 1_000
+
+  public init(address: AgentAddress, caFile: String? = nil) {
+    self.address = address
+    self.caFile = caFile
+  }
+}
+
+/// The gRPC transport: libcurl's multi interface driven by the event loop through its socket and
+/// timer callbacks, every call an HTTP/2 stream multiplexed on one connection.
+///
+/// Owns the `CURLM*`. Lives on the loop thread; curl calls back into it through an unretained
+/// pointer, which is valid because the client outlives the multi handle it frees in `deinit`.
+public final class AgentClient {
+  let loop: EventLoop
+  let configuration: AgentClientConfiguration
+  private let multi: UnsafeMutableRawPointer
+  private var socketRegistrations: [Int32: RegistrationID] = [:]
+  private var curlTimer: TimerID?
+  private var transfers: [UnsafeMutableRawPointer: AgentTransfer] = [:]
+  /// Set while curl is running our callbacks: curl must not be re-entered then.
+  private(set) var insideCurl = false
+  /// Counters for metrics: transfers started, and connections curl opened.
+  public private(set) var transfersStarted = 0
+  public private(set) var connectionsOpened = 0
+
+  public init(loop: EventLoop, configuration: AgentClientConfiguration) throws(CurlError) {
+    Self.initializeCurlOnce
+    guard let multi = curl_multi_init() else {
+      throw CurlError(message: "curl_multi_init failed")
+    }
+    self.loop = loop
+    self.configuration = configuration
+    self.multi = multi
+    let me = Unmanaged.passUnretained(self).toOpaque()
+    try check(cgw_curl_multi_setopt_long(multi, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX)))
+    try check(
+      cgw_curl_multi_setopt_long(
+        multi, CURLMOPT_MAX_CONCURRENT_STREAMS, configuration.maxConcurrentStreams))
+    try check(cgw_curl_multi_setopt_socket_function(multi, agentClientSocketCallback))
+    try check(cgw_curl_multi_setopt_pointer(multi, CURLMOPT_SOCKETDATA, me))
+    try check(cgw_curl_multi_setopt_timer_function(multi, agentClientTimerCallback))
+    try check(cgw_curl_multi_setopt_pointer(multi, CURLMOPT_TIMERDATA, me))
+  }
+
+  deinit {
+    for (easy, transfer) in transfers {
+      curl_multi_remove_handle(multi, easy)
+      transfer.release()
+    }
+    curl_multi_cleanup(multi)
+  }
+
+  private static let initializeCurlOnce: Void = {
+    curl_global_init(Int(CURL_GLOBAL_ALL))
+  }()
+
+  /// Starts an HTTP/2 POST to `path` on the agent.
+  ///
+  /// - Parameters:
+  ///   - headers: request header lines (`name: value`), already filtered by the caller.
+  ///   - bodyLength: the request body's size when known (sent as content-length), else nil.
+  ///   - timeoutMilliseconds: the call's deadline, enforced by curl too (0: none).
+  public func startTransfer(
+    path: String, headers: [String], bodyLength: Int?, timeoutMilliseconds: Int,
+    delegate: any AgentTransferDelegate
+  ) throws(CurlError) -> AgentTransfer {
+    let transfer = try AgentTransfer(
+      client: self, url: configuration.address.baseURL + path, headers: headers,
+      bodyLength: bodyLength, timeoutMilliseconds: timeoutMilliseconds, delegate: delegate)
+    let code = curl_multi_add_handle(multi, transfer.easy)
+    guard code == CURLM_OK else {
+      transfer.release()
+      throw CurlError(multiCode: code)
+    }
+    transfers[transfer.easy] = transfer
+    transfersStarted += 1
+    return transfer
+  }
+
+  /// Removes a transfer from curl without telling its delegate (the delegate asked for it).
+  func remove(_ transfer: AgentTransfer) {
+    guard transfers.removeValue(forKey: transfer.easy) != nil else { return }
+    curl_multi_remove_handle(multi, transfer.easy)
+    transfer.release()
+  }
+
+  /// Runs `body` with the re-entrancy guard set; curl callbacks happen only inside it.
+  func withCurl(_ body: () -> Void) {
+    let wasInside = insideCurl
+    insideCurl = true
+    body()
+    insideCurl = wasInside
+    if !wasInside { drainCompletions() }
+  }
+
+  // MARK: curl's socket and timer callbacks
+
+  fileprivate func curlWantsSocket(_ fd: Int32, what: Int32) -> Int32 {
+    if what == CURL_POLL_REMOVE {
+      if let id = socketRegistrations.removeValue(forKey: fd) { loop.deregister(id) }
+      return 0
+    }
+    var interest: IOEvents = []
+    if what == CURL_POLL_IN || what == CURL_POLL_INOUT { interest.insert(.readable) }
+    if what == CURL_POLL_OUT || what == CURL_POLL_INOUT { interest.insert(.writable) }
+    do {
+      if let id = socketRegistrations[fd] {
+        try loop.setInterest(id, interest)
+      } else {
+        connectionsOpened += 1
+        socketRegistrations[fd] = try loop.register(fd: fd, interest: interest) {
+          [unowned self] events in
+          self.socketReady(fd, events)
+        }
+      }
+      return 0
+    } catch {
+      return -1
+    }
+  }
+
+  fileprivate func curlWantsTimer(milliseconds: Int) {
+    if let curlTimer { loop.cancel(curlTimer) }
+    curlTimer = nil
+    guard milliseconds >= 0 else { return }
+    // A zero timeout is run on the next loop turn, never from inside curl's callback.
+    curlTimer = loop.schedule(after: UInt64(milliseconds) * 1_000_000) { [unowned self] in
+      self.curlTimer = nil
+      self.socketAction(CURL_SOCKET_TIMEOUT, 0)
+    }
+  }
+
+  private func socketReady(_ fd: Int32, _ events: IOEvents) {
+    var flags: Int32 = 0
+    if events.contains(.readable) || events.contains(.hangup) { flags |= CURL_CSELECT_IN }
+    if events.contains(.writable) { flags |= CURL_CSELECT_OUT }
+    socketAction(fd, flags)
+  }
+
+  private func socketAction(_ fd: Int32, _ flags: Int32) {
+    var running: Int32 = 0
+    withCurl { _ = curl_multi_socket_action(multi, fd, flags, &running) }
+  }
+
+  /// Hands every finished transfer to its delegate.
+  private func drainCompletions() {
+    var remaining: Int32 = 0
+    while let message = curl_multi_info_read(multi, &remaining) {
+      guard cgw_curl_msg_is_done(message) != 0, let easy = cgw_curl_msg_easy(message) else {
+        continue
+      }
+      let result = cgw_curl_msg_result(message)
+      guard let transfer = transfers.removeValue(forKey: easy) else { continue }
+      curl_multi_remove_handle(multi, easy)
+      transfer.complete(result: result)
+    }
+  }
+
+  /// Forgets a socket curl is about to close, so its number can be reused safely.
+  fileprivate func curlClosesSocket(_ fd: Int32) {
+    if let id = socketRegistrations.removeValue(forKey: fd) { loop.deregister(id) }
+  }
+}
+
+@available(*, unavailable)
+extension AgentClient: Sendable {}
+
+private func check(_ code: CURLMcode) throws(CurlError) {
+  guard code == CURLM_OK else { throw CurlError(multiCode: code) }
+}
+
+private func agentClientSocketCallback(
+  easy: UnsafeMutableRawPointer?, fd: curl_socket_t, what: Int32,
+  userp: UnsafeMutableRawPointer?, socketp: UnsafeMutableRawPointer?
+) -> Int32 {
+  guard let userp else { return -1 }
+  return Unmanaged<AgentClient>.fromOpaque(userp).takeUnretainedValue()
+    .curlWantsSocket(fd, what: what)
+}
+
+private func agentClientTimerCallback(
+  multi: UnsafeMutableRawPointer?, timeout: Int, userp: UnsafeMutableRawPointer?
+) -> Int32 {
+  guard let userp else { return -1 }
+  Unmanaged<AgentClient>.fromOpaque(userp).takeUnretainedValue()
+    .curlWantsTimer(milliseconds: timeout)
+  return 0
+}
+
+/// curl closes its sockets through here so the loop deregisters them first.
+func agentClientCloseSocket(clientp: UnsafeMutableRawPointer?, fd: curl_socket_t) -> Int32 {
+  if let clientp {
+    Unmanaged<AgentClient>.fromOpaque(clientp).takeUnretainedValue().curlClosesSocket(fd)
+  }
+  return Glibc.close(fd)
+}

@@ -1,0 +1,297 @@
+import CCurl
+import CGatewayShims
+import GatewayCore
+import GatewayEventLoop
+
+/// One call to the agent: a curl easy handle and the state of its request and response bodies.
+///
+/// Request bytes are queued by `appendRequestBody` and pulled by curl's read callback, which
+/// pauses the upload when the queue is empty. Response bytes go straight from curl's buffer to
+/// the delegate; a delegate that cannot take them pauses the download (backpressure).
+public final class AgentTransfer {
+  let easy: UnsafeMutableRawPointer
+  private unowned let client: AgentClient
+  private var delegate: (any AgentTransferDelegate)?
+  private var headerList: UnsafeMutablePointer<curl_slist>?
+  private let errorBuffer: UnsafeMutablePointer<CChar>
+
+  private var requestBody: [UInt8] = []
+  private var requestOffset = 0
+  private var requestEnded = false
+  private var sendPaused = false
+  private var receivePaused = false
+
+  private var responseStatus = 0
+  private var responseHeaders = Metadata()
+  private var headDelivered = false
+  private var trailers = Metadata()
+
+  /// Request bytes queued but not yet taken by curl; the server stops reading its caller when
+  /// this grows past its limit.
+  public var pendingRequestBytes: Int { requestBody.count - requestOffset }
+
+  init(
+    client: AgentClient, url: String, headers: [String], bodyLength: Int?,
+    timeoutMilliseconds: Int, delegate: any AgentTransferDelegate
+  ) throws(CurlError) {
+    guard let easy = curl_easy_init() else { throw CurlError(message: "curl_easy_init failed") }
+    self.easy = easy
+    self.client = client
+    self.delegate = delegate
+    errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
+    errorBuffer.initialize(to: 0)
+    do {
+      try configure(url: url, headers: headers, bodyLength: bodyLength, timeout: timeoutMilliseconds)
+    } catch {
+      release()
+      throw error
+    }
+  }
+
+  private func configure(
+    url: String, headers: [String], bodyLength: Int?, timeout: Int
+  ) throws(CurlError) {
+    let configuration = client.configuration
+    let me = Unmanaged.passUnretained(self).toOpaque()
+    let clientPointer = Unmanaged.passUnretained(client).toOpaque()
+    try check(cgw_curl_easy_setopt_string(easy, CURLOPT_URL, url))
+    switch configuration.address.transport {
+    case .unixSocket(let path):
+      try check(cgw_curl_easy_setopt_string(easy, CURLOPT_UNIX_SOCKET_PATH, path))
+      try setLong(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE)
+    case .cleartext:
+      try setLong(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE)
+    case .tls:
+      try setLong(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS)
+      if let caFile = configuration.caFile {
+        try check(cgw_curl_easy_setopt_string(easy, CURLOPT_CAINFO, caFile))
+      }
+    }
+    try setLong(CURLOPT_PIPEWAIT, 1)
+    try setLong(CURLOPT_NOSIGNAL, 1)
+    try setLong(CURLOPT_TCP_NODELAY, 1)
+    try setLong(CURLOPT_POST, 1)
+    try check(cgw_curl_easy_setopt_off(easy, CURLOPT_POSTFIELDSIZE_LARGE, bodyLength ?? -1))
+    try setLong(CURLOPT_CONNECTTIMEOUT_MS, configuration.connectTimeoutMilliseconds)
+    if timeout > 0 { try setLong(CURLOPT_TIMEOUT_MS, timeout) }
+    try check(cgw_curl_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer))
+    try check(cgw_curl_easy_setopt_string(easy, CURLOPT_USERAGENT, GatewayVersion.userAgent))
+
+    // curl's own defaults that gRPC does not want: Accept and Expect.
+    var list: UnsafeMutablePointer<curl_slist>? = nil
+    for line in headers + ["Accept:", "Expect:"] {
+      guard let appended = curl_slist_append(list, line) else {
+        curl_slist_free_all(list)
+        throw CurlError(message: "out of memory building request headers")
+      }
+      list = appended
+    }
+    headerList = list
+    try check(cgw_curl_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, list))
+
+    try check(cgw_curl_easy_setopt_write_function(easy, agentTransferWrite))
+    try check(cgw_curl_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, me))
+    try check(cgw_curl_easy_setopt_header_function(easy, agentTransferHeader))
+    try check(cgw_curl_easy_setopt_pointer(easy, CURLOPT_HEADERDATA, me))
+    try check(cgw_curl_easy_setopt_read_function(easy, agentTransferRead))
+    try check(cgw_curl_easy_setopt_pointer(easy, CURLOPT_READDATA, me))
+    try check(cgw_curl_easy_setopt_closesocket_function(easy, agentClientCloseSocket))
+    try check(cgw_curl_easy_setopt_pointer(easy, CURLOPT_CLOSESOCKETDATA, clientPointer))
+  }
+
+  private func setLong(_ option: CURLoption, _ value: Int) throws(CurlError) {
+    try check(cgw_curl_easy_setopt_long(easy, option, value))
+  }
+
+  /// Frees the handle; called exactly once, after curl let go of it.
+  func release() {
+    delegate = nil
+    curl_easy_cleanup(easy)
+    curl_slist_free_all(headerList)
+    headerList = nil
+    errorBuffer.deallocate()
+  }
+
+  // MARK: Driving the transfer (loop thread, outside curl callbacks)
+
+  /// Queues request body bytes for the agent.
+  public func appendRequestBody(_ bytes: UnsafeRawBufferPointer) {
+    if requestOffset > 0 && requestOffset == requestBody.count {
+      requestBody.removeAll(keepingCapacity: true)
+      requestOffset = 0
+    }
+    requestBody.append(contentsOf: bytes)
+    if sendPaused {
+      sendPaused = false
+      updatePause()
+    }
+  }
+
+  /// Marks the end of the request body.
+  public func finishRequestBody() {
+    requestEnded = true
+    if sendPaused {
+      sendPaused = false
+      updatePause()
+    }
+  }
+
+  /// Lets curl deliver response bytes again after the delegate answered `.pause`.
+  public func resumeReceiving() {
+    guard receivePaused else { return }
+    receivePaused = false
+    updatePause()
+  }
+
+  /// Abandons the transfer (the caller went away). The delegate hears nothing more.
+  public func cancel() {
+    delegate = nil
+    if client.insideCurl {
+      client.loop.schedule(after: 0) { [self] in client.remove(self) }
+    } else {
+      client.remove(self)
+    }
+  }
+
+  private func updatePause() {
+    if client.insideCurl {
+      client.loop.schedule(after: 0) { [weak self] in self?.applyPause() }
+    } else {
+      applyPause()
+    }
+  }
+
+  private func applyPause() {
+    guard delegate != nil else { return }
+    var mask: Int32 = 0
+    if receivePaused { mask |= cgw_CURLPAUSE_RECV }
+    if sendPaused { mask |= cgw_CURLPAUSE_SEND }
+    client.withCurl { _ = curl_easy_pause(easy, mask) }
+  }
+
+  // MARK: curl callbacks
+
+  fileprivate func headerLine(_ line: UnsafeRawBufferPointer) {
+    var end = line.count
+    while end > 0, line[end - 1] == UInt8(ascii: "\n") || line[end - 1] == UInt8(ascii: "\r") {
+      end -= 1
+    }
+    if end == 0 {
+      // The blank line ends the head (trailers have none in curl's HTTP/2 delivery).
+      if !headDelivered && responseStatus != 0 {
+        headDelivered = true
+        delegate?.transferReceivedHead(status: responseStatus, headers: responseHeaders)
+      }
+      return
+    }
+    let text = String(decoding: UnsafeRawBufferPointer(rebasing: line[0..<end]), as: UTF8.self)
+    if text.hasPrefix("HTTP/") {
+      // A new status line: "HTTP/2 200".
+      let parts = text.split(separator: " ", maxSplits: 2)
+      responseStatus = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
+      responseHeaders = Metadata()
+      return
+    }
+    guard let colon = text.firstIndex(of: ":") else { return }
+    let name = String(text[..<colon])
+    let value = text[text.index(after: colon)...].drop { $0 == " " || $0 == "\t" }
+    if headDelivered {
+      trailers.append(name, String(value))
+    } else {
+      responseHeaders.append(name, String(value))
+    }
+  }
+
+  fileprivate func bodyBytes(_ bytes: UnsafeRawBufferPointer) -> Int {
+    guard let delegate else { return bytes.count }
+    if !headDelivered {
+      headDelivered = true
+      delegate.transferReceivedHead(status: responseStatus, headers: responseHeaders)
+    }
+    switch delegate.transferReceivedBody(bytes) {
+    case .accepted:
+      return bytes.count
+    case .pause:
+      receivePaused = true
+      return Int(CURL_WRITEFUNC_PAUSE)
+    }
+  }
+
+  fileprivate func readRequest(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+    let available = requestBody.count - requestOffset
+    if available == 0 {
+      if requestEnded { return 0 }
+      sendPaused = true
+      return Int(CURL_READFUNC_PAUSE)
+    }
+    let count = min(available, buffer.count)
+    requestBody.withUnsafeBytes { source in
+      buffer.copyMemory(
+        from: UnsafeRawBufferPointer(rebasing: source[requestOffset..<(requestOffset + count)]))
+    }
+    requestOffset += count
+    return count
+  }
+
+  /// curl finished the transfer; tell the delegate how.
+  func complete(result: CURLcode) {
+    guard let delegate else {
+      release()
+      return
+    }
+    if !headDelivered && responseStatus != 0 {
+      headDelivered = true
+      delegate.transferReceivedHead(status: responseStatus, headers: responseHeaders)
+    }
+    if !trailers.isEmpty { delegate.transferReceivedTrailers(trailers) }
+    let failure = result == CURLE_OK ? nil : transportFailure(result)
+    release()
+    delegate.transferFinished(failure: failure)
+  }
+
+  private func transportFailure(_ result: CURLcode) -> TransportFailure {
+    let detail = errorBuffer.pointee != 0 ? String(cString: errorBuffer) : ""
+    let message = detail.isEmpty ? String(cString: curl_easy_strerror(result)) : detail
+    let kind: TransportFailure.Kind
+    switch result {
+    case CURLE_OPERATION_TIMEDOUT: kind = .deadlineExceeded
+    case CURLE_ABORTED_BY_CALLBACK, CURLE_WRITE_ERROR: kind = .cancelled
+    case CURLE_FILESIZE_EXCEEDED, CURLE_BAD_CONTENT_ENCODING, CURLE_WEIRD_SERVER_REPLY:
+      kind = .protocolViolation
+    default: kind = .unavailable
+    }
+    return TransportFailure(kind: kind, message: message)
+  }
+}
+
+@available(*, unavailable)
+extension AgentTransfer: Sendable {}
+
+private func check(_ code: CURLcode) throws(CurlError) {
+  guard code == CURLE_OK else { throw CurlError(code: code) }
+}
+
+private func transfer(_ userdata: UnsafeMutableRawPointer?) -> AgentTransfer? {
+  userdata.map { Unmanaged<AgentTransfer>.fromOpaque($0).takeUnretainedValue() }
+}
+
+private func agentTransferWrite(
+  buffer: UnsafeMutablePointer<CChar>?, size: Int, count: Int, userdata: UnsafeMutableRawPointer?
+) -> Int {
+  guard let transfer = transfer(userdata) else { return 0 }
+  return transfer.bodyBytes(UnsafeRawBufferPointer(start: buffer, count: size * count))
+}
+
+private func agentTransferHeader(
+  buffer: UnsafeMutablePointer<CChar>?, size: Int, count: Int, userdata: UnsafeMutableRawPointer?
+) -> Int {
+  transfer(userdata)?.headerLine(UnsafeRawBufferPointer(start: buffer, count: size * count))
+  return size * count
+}
+
+private func agentTransferRead(
+  buffer: UnsafeMutablePointer<CChar>?, size: Int, count: Int, userdata: UnsafeMutableRawPointer?
+) -> Int {
+  guard let transfer = transfer(userdata) else { return Int(CURL_READFUNC_ABORT) }
+  return transfer.readRequest(into: UnsafeMutableRawBufferPointer(start: buffer, count: size * count))
+}

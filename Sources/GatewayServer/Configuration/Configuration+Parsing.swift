@@ -1,0 +1,182 @@
+import GatewayAgentClient
+import GatewayCore
+import Glibc
+
+extension Configuration {
+  /// The option table: parsing and `--help` both come from it.
+  static let options: [Option] = [
+    Option("--listen", env: "SESSION_GATEWAY_LISTEN", value: "PATH",
+      "Unix socket to serve (default $XDG_RUNTIME_DIR/session-gateway.sock, else /tmp/session-gateway-<uid>/)"
+    ) { config, value throws(ConfigurationError) in config.listenPath = value },
+    Option("--agent", env: "SESSION_GATEWAY_AGENT", value: "ADDRESS",
+      "the agent: unix:/path (h2c), http://host:port (h2c), https://host:port (TLS, ALPN h2); required"
+    ) { config, value throws(ConfigurationError) in
+      do throws(AgentAddressError) { config.agent = try AgentAddress(parsing: value) } catch {
+        throw ConfigurationError(error.description)
+      }
+    },
+    Option("--agent-ca-file", env: "SESSION_GATEWAY_AGENT_CA_FILE", value: "FILE",
+      "PEM CA certificates to trust for an https:// agent (default: the system's)"
+    ) { config, value throws(ConfigurationError) in config.agentCAFile = value },
+    Option("--token-file", env: "SESSION_GATEWAY_TOKEN_FILE", value: "PATH",
+      "session token file (default <node path>/token: $PK_NODE_PATH, $XDG_DATA_HOME/polykey or ~/.local/share/polykey)"
+    ) { config, value throws(ConfigurationError) in config.tokenFile = value },
+    Option("--descriptor-set", value: "FILE", repeatable: true,
+      "binary FileDescriptorSet for JSON calls (repeatable; default: the agent's reflection)"
+    ) { config, value throws(ConfigurationError) in config.descriptorSets.append(value) },
+    Option("--password-file", value: "FILE",
+      "file holding the password for re-authentication (or PK_PASSWORD)"
+    ) { config, value throws(ConfigurationError) in config.passwordFile = value },
+    Option("--token", env: "PK_TOKEN", value: "TOKEN",
+      "initial session token, written to the token file at start"
+    ) { config, value throws(ConfigurationError) in config.initialToken = value },
+    Option("--unlock-method", env: "SESSION_GATEWAY_UNLOCK_METHOD", value: "PATH",
+      "gRPC method that exchanges a password for a token (default /polykey.v1.ClientService/SessionsUnlock)"
+    ) { config, value throws(ConfigurationError) in config.unlockMethod = value },
+    Option("--allow-uid", env: "SESSION_GATEWAY_ALLOW_UIDS", value: "UID", repeatable: true,
+      "also serve this peer uid (repeatable; the env var takes a comma list; default: own uid only)"
+    ) { config, value throws(ConfigurationError) in
+      for part in value.split(separator: ",") {
+        guard let uid = UInt32(part.trimmingCharacters(in: " ")) else {
+          throw ConfigurationError("--allow-uid: '\(part)' is not a uid")
+        }
+        config.allowedUIDs.insert(uid)
+      }
+    },
+    Option("--socket-mode", env: "SESSION_GATEWAY_SOCKET_MODE", value: "OCTAL",
+      "mode of the socket file (default 0600)"
+    ) { config, value throws(ConfigurationError) in
+      guard let mode = UInt32(value, radix: 8), mode <= 0o777 else {
+        throw ConfigurationError("--socket-mode: '\(value)' is not an octal mode")
+      }
+      config.socketMode = mode
+    },
+    Option("--log-level", env: "SESSION_GATEWAY_LOG_LEVEL", value: "LEVEL",
+      "trace, debug, info, notice, warning or error (default info)"
+    ) { config, value throws(ConfigurationError) in
+      guard let level = LogLevel(name: value) else {
+        throw ConfigurationError("--log-level: unknown level '\(value)'")
+      }
+      config.logLevel = level
+    },
+    Option("--log-format", env: "SESSION_GATEWAY_LOG_FORMAT", value: "FORMAT",
+      "text or json, one line per entry on stderr (default text)"
+    ) { config, value throws(ConfigurationError) in
+      guard let format = LogFormat(rawValue: value) else {
+        throw ConfigurationError("--log-format: expected text or json, got '\(value)'")
+      }
+      config.logFormat = format
+    },
+    Option("--max-body-bytes", env: "SESSION_GATEWAY_MAX_BODY_BYTES", value: "N",
+      "request body limit in bytes (default 4194304, gRPC's message limit)"
+    ) { config, value throws(ConfigurationError) in
+      config.maxBodyBytes = try positive(value, "--max-body-bytes")
+    },
+    Option("--max-connections", env: "SESSION_GATEWAY_MAX_CONNECTIONS", value: "N",
+      "connections served at once (default 1024)"
+    ) { config, value throws(ConfigurationError) in
+      config.maxConnections = try positive(value, "--max-connections")
+    },
+    Option("--idle-timeout", env: "SESSION_GATEWAY_IDLE_TIMEOUT", value: "SECONDS",
+      "close kept-alive connections idle this long (default 60)"
+    ) { config, value throws(ConfigurationError) in
+      config.idleTimeoutSeconds = try positive(value, "--idle-timeout")
+    },
+    Option("--default-timeout", env: "SESSION_GATEWAY_DEFAULT_TIMEOUT_MS", value: "MS",
+      "deadline for calls without Grpc-Timeout, in milliseconds (default 0: none)"
+    ) { config, value throws(ConfigurationError) in
+      guard let ms = Int(value), ms >= 0 else {
+        throw ConfigurationError("--default-timeout: '\(value)' is not a number of milliseconds")
+      }
+      config.defaultTimeoutMilliseconds = ms
+    },
+    Option("--connect-timeout", env: "SESSION_GATEWAY_CONNECT_TIMEOUT_MS", value: "MS",
+      "how long to wait for the agent's connection, in milliseconds (default 5000)"
+    ) { config, value throws(ConfigurationError) in
+      config.connectTimeoutMilliseconds = try positive(value, "--connect-timeout")
+    },
+  ]
+
+  private static func positive(_ value: String, _ flag: String) throws(ConfigurationError) -> Int {
+    guard let number = Int(value), number > 0 else {
+      throw ConfigurationError("\(flag): '\(value)' is not a positive number")
+    }
+    return number
+  }
+
+  /// Parses the environment first, then the command line (flags win), in the table's terms.
+  public static func parse(
+    arguments: [String], environment: [String: String]
+  ) throws(ConfigurationError) -> CommandLineRequest {
+    var config = Configuration(environment: environment)
+    for option in options {
+      if let name = option.environment, let value = environment[name], !value.isEmpty {
+        try option.apply(&config, value)
+      }
+    }
+    if let password = environment["PK_PASSWORD"], !password.isEmpty { config.password = password }
+    var index = 0
+    var seen: Set<String> = []
+    while index < arguments.count {
+      let argument = arguments[index]
+      index += 1
+      if argument == "--help" || argument == "-h" { return .help(helpText) }
+      if argument == "--version" { return .version("session-gateway \(GatewayVersion.number)") }
+      var flag = argument
+      var inlineValue: String?
+      if let equals = argument.firstIndex(of: "="), argument.hasPrefix("--") {
+        flag = String(argument[..<equals])
+        inlineValue = String(argument[argument.index(after: equals)...])
+      }
+      guard let option = options.first(where: { $0.flag == flag }) else {
+        throw ConfigurationError("unknown option '\(argument)' (see --help)")
+      }
+      if !option.repeatable && !seen.insert(flag).inserted {
+        throw ConfigurationError("\(flag) given twice")
+      }
+      let value: String
+      if let inlineValue {
+        value = inlineValue
+      } else {
+        guard index < arguments.count else { throw ConfigurationError("\(flag) needs a value") }
+        value = arguments[index]
+        index += 1
+      }
+      try option.apply(&config, value)
+    }
+    guard config.agent != nil else {
+      throw ConfigurationError("--agent is required (or SESSION_GATEWAY_AGENT); see --help")
+    }
+    return .run(config)
+  }
+
+  static var helpText: String {
+    var text = """
+      session-gateway \(GatewayVersion.number): owns an agent session and serves it to local tools
+      as HTTP/1.1 on a Unix socket (JSON or gRPC-Web), calling the agent over gRPC.
+
+      usage: session-gateway --agent ADDRESS [options]
+
+      options (flag, environment variable):
+
+      """
+    for option in options {
+      var line = "  " + option.flag
+      if let valueName = option.valueName { line += " " + valueName }
+      if let environment = option.environment { line += "  [$\(environment)]" }
+      text += line + "\n      " + option.help + "\n"
+    }
+    text += """
+        --help, --version
+      PK_PASSWORD holds the password itself, as for the Polykey CLI.
+
+      """
+    return text
+  }
+}
+
+extension Substring {
+  fileprivate func trimmingCharacters(in set: String) -> String {
+    String(self.drop(while: { set.contains($0) }).reversed().drop(while: { set.contains($0) }).reversed())
+  }
+}

@@ -1,0 +1,150 @@
+import Glibc
+
+/// The session token file, read and written with the Polykey client's locking protocol so the
+/// gateway and the agent's own CLI can share one file.
+///
+/// - Read: open, exclusive `flock` (non-blocking, retried every few milliseconds), read, trim
+///   whitespace, unlock. A missing or empty file is no token.
+/// - Write: open `O_WRONLY|O_CREAT` *without* truncating, take the same lock, then truncate and
+///   write the token and a newline. Truncating only under the lock keeps readers from ever
+///   seeing half a token. Mode 0600; missing parent directories are made 0700.
+///
+/// Change detection is a `stat` per call: cheap (about a microsecond) and correct for writers
+/// that replace the file as well as for ones that rewrite it in place.
+public struct TokenStore: Sendable {
+  public let path: String
+
+  public init(path: String) { self.path = path }
+
+  /// The file's identity and version; a different value means someone changed the file.
+  public struct Version: Equatable, Sendable {
+    var device: UInt64 = 0
+    var inode: UInt64 = 0
+    var size: Int64 = -1
+    var modifiedSeconds: Int = 0
+    var modifiedNanoseconds: Int = 0
+    var changedSeconds: Int = 0
+    var changedNanoseconds: Int = 0
+    public static let missing = Version()
+  }
+
+  /// The file's current version, or `.missing`.
+  public func version() -> Version {
+    var info = stat()
+    guard stat(path, &info) == 0 else { return .missing }
+    return Version(
+      device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
+      modifiedSeconds: info.st_mtim.tv_sec, modifiedNanoseconds: info.st_mtim.tv_nsec,
+      changedSeconds: info.st_ctim.tv_sec, changedNanoseconds: info.st_ctim.tv_nsec)
+  }
+
+  /// True when the file exists and others than its owner may read or write it.
+  public func isExposed() -> Bool {
+    var info = stat()
+    guard stat(path, &info) == 0 else { return false }
+    return info.st_mode & 0o077 != 0
+  }
+
+  /// Reads the token under the lock; nil when the file is missing or empty.
+  public func read() throws(TokenStoreError) -> String? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    if fd < 0 {
+      if errno == ENOENT { return nil }
+      throw TokenStoreError(operation: "open", path: path, errno: errno)
+    }
+    defer { close(fd) }
+    try lock(fd)
+    defer { flock(fd, LOCK_UN) }
+    var contents: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while true {
+      let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+      if count < 0 {
+        if errno == EINTR { continue }
+        throw TokenStoreError(operation: "read", path: path, errno: errno)
+      }
+      if count == 0 { break }
+      contents.append(contentsOf: chunk[0..<count])
+      if contents.count > TokenStore.maximumSize {
+        throw TokenStoreError(operation: "read", path: path, errno: EFBIG)
+      }
+    }
+    let token = Self.trimmed(contents)
+    return token.isEmpty ? nil : token
+  }
+
+  /// Writes `token` and a newline under the lock, creating the file 0600 and its directories 0700.
+  public func write(_ token: String) throws(TokenStoreError) {
+    try makeParentDirectories()
+    let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+    if fd < 0 { throw TokenStoreError(operation: "open", path: path, errno: errno) }
+    defer { close(fd) }
+    try lock(fd)
+    defer { flock(fd, LOCK_UN) }
+    guard ftruncate(fd, 0) == 0 else {
+      throw TokenStoreError(operation: "ftruncate", path: path, errno: errno)
+    }
+    var bytes = Array(token.utf8)
+    bytes.append(0x0A)
+    var offset = 0
+    while offset < bytes.count {
+      let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+      if written < 0 {
+        if errno == EINTR { continue }
+        throw TokenStoreError(operation: "write", path: path, errno: errno)
+      }
+      offset += written
+    }
+  }
+
+  /// Removes the file (the client side of a lock). A missing file is not an error.
+  public func delete() throws(TokenStoreError) {
+    if unlink(path) != 0 && errno != ENOENT {
+      throw TokenStoreError(operation: "unlink", path: path, errno: errno)
+    }
+  }
+
+  /// A token file over this size is not a token (default 64 KiB; JWTs are a few hundred bytes).
+  static let maximumSize = 64 * 1024
+
+  /// Takes the exclusive lock the Polykey way: non-blocking attempts every 2 ms, for at most 2 s.
+  private func lock(_ fd: Int32) throws(TokenStoreError) {
+    for _ in 0..<1000 {
+      if flock(fd, LOCK_EX | LOCK_NB) == 0 { return }
+      guard errno == EWOULDBLOCK || errno == EINTR else {
+        throw TokenStoreError(operation: "flock", path: path, errno: errno)
+      }
+      usleep(2_000)
+    }
+    throw TokenStoreError(operation: "flock", path: path, errno: ETIMEDOUT)
+  }
+
+  private func makeParentDirectories() throws(TokenStoreError) {
+    var current = path.hasPrefix("/") ? "" : "."
+    for component in path.split(separator: "/").dropLast() {
+      current += "/" + component
+      if mkdir(current, 0o700) != 0 && errno != EEXIST {
+        throw TokenStoreError(operation: "mkdir", path: current, errno: errno)
+      }
+    }
+  }
+
+  static func trimmed(_ bytes: [UInt8]) -> String {
+    func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (0x09...0x0D).contains(byte) }
+    guard let first = bytes.firstIndex(where: { !isSpace($0) }),
+      let last = bytes.lastIndex(where: { !isSpace($0) })
+    else { return "" }
+    return String(decoding: bytes[first...last], as: UTF8.self)
+  }
+}
+
+/// The token file could not be read or written. Names the file, never its contents.
+public struct TokenStoreError: Error, CustomStringConvertible, Sendable {
+  public let operation: String
+  public let path: String
+  public let errno: Int32
+
+  public var description: String {
+    "\(operation) \(path): \(String(cString: strerror(errno)))"
+  }
+}
