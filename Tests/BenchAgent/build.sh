@@ -19,4 +19,8 @@ if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ] || [ "$here/build.sh" -nt "$bin" ]; 
     $(pkg-config --cflags --libs grpc++ grpc protobuf) -lpthread
   mv "$bin.tmp" "$bin"
 fi
+# The schema for JSON mode (bench.Echo/Echo), when protoc is installed.
+if command -v protoc >/dev/null 2>&1 && { [ ! -f "$out/bench.binpb" ] || [ "$here/bench.proto" -nt "$out/bench.binpb" ]; }; then
+  protoc -I"$here" --include_imports --descriptor_set_out="$out/bench.binpb" bench.proto
+fi
 echo "$bin"
