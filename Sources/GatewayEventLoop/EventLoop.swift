@@ -44,6 +44,9 @@ public final class EventLoop {
   private var timers = TimerQueue<() -> Void>()
   private var armedDeadline: UInt64?
   private var events = [cgw_epoll_event](repeating: cgw_epoll_event(), count: 256)
+  /// Runs after each turn's events and timers: where buffered writes are flushed, so a
+  /// response produced in pieces during one turn leaves in one syscall.
+  public var onTurnEnd: (() -> Void)?
 
   public init() throws(SystemError) {
     epollFD = try syscallBlocking("epoll_create1") { cgw_epoll_create() }
@@ -133,6 +136,7 @@ public final class EventLoop {
         dispatch(events[index])
       }
       runDueTimers()
+      onTurnEnd?()
     }
   }
 

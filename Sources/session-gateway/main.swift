@@ -1,1 +1,84 @@
-print("session-gateway")
+import GatewayCore
+import GatewayEventLoop
+import GatewayServer
+import Glibc
+import Dispatch
+
+// The executable: parse the configuration, set up logging and signals, run the loop, exit
+// with a sysexits code.
+
+signal(SIGPIPE, SIG_IGN)
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+var environment: [String: String] = [:]
+var cursor = environ
+while let entry = cursor.pointee {
+  let text = String(cString: entry)
+  if let equals = text.firstIndex(of: "=") {
+    environment[String(text[..<equals])] = String(text[text.index(after: equals)...])
+  }
+  cursor += 1
+}
+
+func fail(_ message: String, code: Int32) -> Never {
+  FileHandleStderr.write("session-gateway: \(message)\n")
+  exit(code)
+}
+
+enum FileHandleStderr {
+  static func write(_ text: String) {
+    var bytes = Array(text.utf8)
+    _ = bytes.withUnsafeMutableBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+  }
+}
+
+let request: CommandLineRequest
+do {
+  request = try Configuration.parse(arguments: arguments, environment: environment)
+} catch {
+  fail("\(error)", code: 64)
+}
+
+let configuration: Configuration
+switch request {
+case .help(let text):
+  print(text, terminator: "")
+  exit(0)
+case .version(let text):
+  print(text)
+  exit(0)
+case .run(let parsed):
+  configuration = parsed
+}
+
+let logger = Logger(level: configuration.logLevel, format: configuration.logFormat)
+let loop: EventLoop
+let server: Server
+do {
+  loop = try EventLoop()
+  server = try Server(configuration: configuration, logger: logger, loop: loop)
+  try server.start()
+} catch {
+  fail("\(error)", code: 69)
+}
+
+// Signals arrive on a dispatch queue and are handed to the loop.
+let handle = loop.handle
+var signalSources: [any DispatchSourceSignal] = []
+for signalNumber in [SIGTERM, SIGINT] {
+  signal(signalNumber, SIG_IGN)
+  let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+  source.setEventHandler { handle.stop() }
+  source.resume()
+  signalSources.append(source)
+}
+
+do {
+  try loop.run()
+} catch {
+  logger.error("event loop failed", ["error": "\(error)"])
+  server.shutdown()
+  exit(70)
+}
+server.shutdown()
+exit(0)

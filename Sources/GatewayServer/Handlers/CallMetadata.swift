@@ -1,0 +1,53 @@
+import GatewayCore
+import GatewayGRPC
+import GatewayHTTP1
+import GatewaySession
+
+/// Turns a caller's HTTP request headers into the agent call's metadata and deadline, and
+/// attaches the session.
+struct CallMetadata {
+  var metadata = Metadata()
+  var timeout: GRPCTimeout?
+  /// Whether the session token was attached (false when the caller sent its own credentials).
+  var attachedSessionToken = false
+  var sentToken: String?
+
+  /// HTTP-only headers that are not call metadata.
+  private static let httpOnly: Set<String> = [
+    "host", "content-type", "content-length", "transfer-encoding", "connection", "keep-alive",
+    "expect", "accept", "accept-encoding", "user-agent", "te", "upgrade", "x-grpc-web",
+    "x-user-agent", "proxy-connection", "proxy-authorization", "origin", "referer",
+  ]
+
+  /// gRPC-Web: every request header is metadata except HTTP's own and the `grpc-` names.
+  init(gRPCWebHeaders headers: HTTPHeaders, session: Session, defaultTimeoutMilliseconds: Int) {
+    for field in headers {
+      let name = field.name.lowercased()
+      if name == "grpc-timeout" {
+        timeout = GRPCTimeout(headerValue: field.value)
+        continue
+      }
+      if Self.httpOnly.contains(name) || name.hasPrefix("grpc-") { continue }
+      metadata.append(name, field.value)
+    }
+    finish(session: session, defaultTimeoutMilliseconds: defaultTimeoutMilliseconds)
+  }
+
+  private mutating func finish(session: Session, defaultTimeoutMilliseconds: Int) {
+    if timeout == nil && defaultTimeoutMilliseconds > 0 {
+      timeout = GRPCTimeout(nanoseconds: Int64(defaultTimeoutMilliseconds) * 1_000_000)
+    }
+    // The caller's own Authorization goes through unchanged; otherwise the session's token.
+    if metadata[first: "authorization"] == nil, let token = session.currentToken() {
+      metadata.append("authorization", "Bearer " + token)
+      attachedSessionToken = true
+      sentToken = token
+    }
+  }
+
+  /// curl's timeout in milliseconds for the deadline (0: none), rounded up.
+  var timeoutMilliseconds: Int {
+    guard let timeout else { return 0 }
+    return Int((timeout.nanoseconds + 999_999) / 1_000_000)
+  }
+}

@@ -1,0 +1,239 @@
+import GatewayAgentClient
+import GatewayCore
+import GatewayErrors
+import GatewayGRPC
+import GatewayHTTP1
+import GatewaySession
+
+/// A gRPC-Web call: frames pass through unchanged (base64 in text mode), the agent's status and
+/// trailers go in the final trailer frame, and only the session is added.
+final class GRPCWebHandler: RequestHandler, AgentTransferDelegate {
+  private unowned let server: Server
+  private let connection: Connection
+  private let method: GRPCMethodPath
+  private let contentType: GRPCWebContentType
+  private var machine: GRPCCallStateMachine
+  private var transfer: AgentTransfer?
+  private var textDecoder: GRPCWebTextDecoder?
+  private var headSent = false
+  private var finished = false
+
+  private init(
+    server: Server, connection: Connection, method: GRPCMethodPath, contentType: GRPCWebContentType
+  ) {
+    self.server = server
+    self.connection = connection
+    self.method = method
+    self.contentType = contentType
+    machine = GRPCCallStateMachine(
+      configuration: .init(
+        messageHandling: .passThroughFrames, maxMessageLength: server.configuration.maxBodyBytes))
+    if contentType.encoding == .text { textDecoder = GRPCWebTextDecoder() }
+  }
+
+  /// Starts the agent call; answers at once (and returns nil) when it cannot start.
+  static func start(
+    server: Server, connection: Connection, head: HTTPRequestHead, method: GRPCMethodPath,
+    contentType: GRPCWebContentType
+  ) -> GRPCWebHandler? {
+    let handler = GRPCWebHandler(
+      server: server, connection: connection, method: method, contentType: contentType)
+    let call = CallMetadata(
+      gRPCWebHeaders: head.headers, session: server.session,
+      defaultTimeoutMilliseconds: server.configuration.defaultTimeoutMilliseconds)
+    let requestHeaders: GRPCRequestHeaders
+    do {
+      requestHeaders = try GRPCRequestHeaders(
+        path: method.path, timeout: call.timeout, metadata: call.metadata,
+        acceptEncoding: head.headers["grpc-accept-encoding"],
+        messageEncoding: head.headers["grpc-encoding"], userAgent: GatewayVersion.userAgent)
+    } catch {
+      handler.finish(GRPCStatus(code: .invalidArgument, message: "\(error)"))
+      return nil
+    }
+    var bodyLength: Int?
+    if contentType.encoding == .binary, case .contentLength(let length) = head.bodyFraming {
+      bodyLength = length
+    }
+    do {
+      handler.transfer = try server.agent.startTransfer(
+        path: method.path, headers: requestHeaders.curlHeaderLines, bodyLength: bodyLength,
+        timeoutMilliseconds: call.timeoutMilliseconds, delegate: handler)
+      server.metrics.callsStarted += 1
+    } catch {
+      server.metrics.callsFailedToStart += 1
+      handler.finish(GRPCStatus(code: .internal, message: "cannot start the call: \(error)"))
+      return nil
+    }
+    return handler
+  }
+
+  // MARK: The caller's side
+
+  func requestBodyPart(_ bytes: [UInt8]) {
+    guard let transfer, !finished else { return }
+    if textDecoder != nil {
+      var decoded: [UInt8] = []
+      do {
+        try textDecoder!.decode(bytes, appendingTo: &decoded)
+      } catch {
+        abort(GRPCStatus(code: .invalidArgument, message: "request body is not valid base64"))
+        return
+      }
+      decoded.withUnsafeBytes { transfer.appendRequestBody($0) }
+    } else {
+      bytes.withUnsafeBytes { transfer.appendRequestBody($0) }
+    }
+  }
+
+  func requestEnded() {
+    guard let transfer, !finished else { return }
+    if textDecoder != nil {
+      do { try textDecoder!.finish() } catch {
+        abort(GRPCStatus(code: .invalidArgument, message: "request body is not valid base64"))
+        return
+      }
+    }
+    transfer.finishRequestBody()
+  }
+
+  func outboundDrained() {
+    transfer?.resumeReceiving()
+  }
+
+  func connectionClosed() {
+    finished = true
+    transfer?.cancel()
+    transfer = nil
+  }
+
+  /// Ends the call early from our side: cancel the agent call and report `status`.
+  private func abort(_ status: GRPCStatus) {
+    transfer?.cancel()
+    transfer = nil
+    finish(status)
+  }
+
+  // MARK: The agent's side
+
+  func transferReceivedHead(status: Int, headers: Metadata) {
+    server.takeToken(from: headers)
+    let action: GRPCCallStateMachine.HeadAction
+    do { action = try machine.receivedResponseHead(httpStatus: status, headers: headers) } catch {
+      return finish(GRPCStatus(code: .internal, message: "\(error)"))
+    }
+    switch action {
+    case .none: break
+    case .forwardLeadingMetadata(let metadata): sendHead(metadata)
+    case .finish(let status, _): finish(status)
+    }
+  }
+
+  func transferReceivedBody(_ bytes: UnsafeRawBufferPointer) -> BodyDisposition {
+    if finished { return .accepted }
+    if connection.pendingOutboundBytes >= server.configuration.responseBufferBytes {
+      return .pause
+    }
+    let action: GRPCCallStateMachine.BodyAction
+    do { action = try machine.receivedBody(bytes) } catch {
+      abort(GRPCStatus(code: .internal, message: "\(error)"))
+      return .accepted
+    }
+    switch action {
+    case .none, .forwardMessages: break
+    case .forwardFrames(let frames): sendFrames(frames)
+    case .finish(let status, _): abort(status)
+    }
+    return .accepted
+  }
+
+  func transferReceivedTrailers(_ trailers: Metadata) {
+    server.takeToken(from: trailers)
+    guard let action = try? machine.receivedTrailers(trailers) else { return }
+    if case .finish(let status, _) = action { finish(status) }
+  }
+
+  func transferFinished(failure: TransportFailure?) {
+    transfer = nil
+    let error = failure.map { GRPCCallStateMachine.TransportError($0.kind.callErrorKind, message: $0.message) }
+    guard let action = try? machine.transferEnded(transportError: error) else {
+      return finish(GRPCStatus(code: .internal, message: "the call ended in an invalid state"))
+    }
+    if case .finish(let status, _) = action { finish(status) }
+  }
+
+  // MARK: Writing the response
+
+  private func responseHeaders(_ metadata: Metadata) -> HTTPHeaders {
+    var headers = HTTPHeaders()
+    headers.add(name: "Content-Type", value: contentType.headerValue)
+    for entry in GRPCWebMetadataFilter.filter(metadata)
+    where GRPCWebMetadataFilter.isWritable(name: entry.name, value: entry.value) {
+      headers.add(name: entry.name, value: entry.value)
+    }
+    return headers
+  }
+
+  private func sendHead(_ metadata: Metadata) {
+    guard !headSent, !finished else { return }
+    headSent = true
+    connection.sendHead(
+      HTTPResponseHead(status: 200, headers: responseHeaders(metadata), framing: .chunked))
+  }
+
+  private func sendFrames(_ frames: [UInt8]) {
+    if !headSent { sendHead(Metadata()) }
+    if contentType.encoding == .text {
+      connection.sendChunk(GRPCWebTextEncoder.encode(unit: frames))
+    } else {
+      connection.sendChunk(frames)
+    }
+  }
+
+  /// Reports the final status: in the trailer frame after a head, else as a trailers-only
+  /// response (status in the headers, empty body).
+  private func finish(_ status: GRPCStatus) {
+    guard !finished else { return }
+    finished = true
+    server.metrics.callsByStatus[status.code.rawValue, default: 0] += 1
+    server.logger.debug(
+      "call finished", ["grpc.method": method.path, "grpc.status": "\(status.code.rawValue)"])
+    var filtered = status
+    filtered.metadata = GRPCWebMetadataFilter.filter(status.metadata)
+    if headSent {
+      var frame: [UInt8] = []
+      GRPCWebTrailers.appendFrame(for: filtered, to: &frame)
+      connection.sendChunk(contentType.encoding == .text ? GRPCWebTextEncoder.encode(unit: frame) : frame)
+      connection.endResponse(chunked: true)
+    } else {
+      headSent = true
+      var headers = responseHeaders(filtered.metadata)
+      headers.add(name: "grpc-status", value: String(status.code.rawValue))
+      if !status.encodedMessage.isEmpty { headers.add(name: "grpc-message", value: status.encodedMessage) }
+      connection.sendHead(HTTPResponseHead(status: 200, headers: headers, framing: .contentLength(0)))
+      connection.endResponse(chunked: false)
+    }
+  }
+}
+
+extension TransportFailure.Kind {
+  var callErrorKind: GRPCCallStateMachine.TransportError.Kind {
+    switch self {
+    case .unavailable: .other
+    case .deadlineExceeded: .timedOut
+    case .cancelled: .cancelled
+    case .protocolViolation: .protocolError
+    }
+  }
+}
+
+extension Server {
+  /// Stores a token the agent handed back in `authorization` metadata.
+  func takeToken(from metadata: Metadata) {
+    for entry in metadata where entry.name == "authorization" {
+      guard let token = Session.bearerToken(fromAuthorization: entry.value) else { continue }
+      metrics.tokensReceived += 1
+      session.received(token: token)
+    }
+  }
+}

@@ -1,0 +1,118 @@
+import GatewayCore
+import GatewayErrors
+import GatewayGRPC
+import GatewayHTTP1
+
+/// Chooses the handler for a request: the gateway's own `/-/` endpoints, or a gRPC method path
+/// in gRPC-Web or JSON form.
+///
+/// Requests answered at once (health, errors) are answered here and get no handler; their
+/// unread body is drained or the connection closed by the HTTP state machine.
+struct Router {
+  unowned let server: Server
+
+  func handler(for head: HTTPRequestHead, connection: Connection) -> (any RequestHandler)? {
+    let path = head.target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? ""
+    if path.hasPrefix("/-/") {
+      ownEndpoint(path, head: head, connection: connection)
+      return nil
+    }
+    guard let method = GRPCMethodPath(path) else {
+      connection.sendError(
+        .gateway("NotFound", .unimplemented, "no such endpoint: \(path)", httpStatus: 404)
+          .withExitCode(SysExits.usage))
+      return nil
+    }
+    // The method check comes before the method lookup, as the contract says.
+    guard head.method == "POST" else {
+      var error = GatewayError.gateway(
+        "MethodNotAllowed", .unimplemented,
+        "\(head.method) is not allowed on a gRPC method; use POST", httpStatus: 405)
+      error.headers.append(("Allow", "POST"))
+      connection.sendError(error.withExitCode(SysExits.usage))
+      return nil
+    }
+    if let contentType = head.headers["content-type"],
+      let web = GRPCWebContentType(headerValue: contentType)
+    {
+      return GRPCWebHandler.start(
+        server: server, connection: connection, head: head, method: method, contentType: web)
+    }
+    connection.sendError(
+      GatewayError.gateway(
+        "UnsupportedMediaType", .unimplemented,
+        "JSON calls are not available in this build yet; send application/grpc-web",
+        httpStatus: 415
+      ).withExitCode(SysExits.usage))
+    return nil
+  }
+
+  private func ownEndpoint(_ path: String, head: HTTPRequestHead, connection: Connection) {
+    let endpoint = OwnEndpoint(rawValue: path)
+    guard let endpoint else {
+      connection.sendError(
+        .gateway("NotFound", .unimplemented, "no such endpoint: \(path)", httpStatus: 404)
+          .withExitCode(SysExits.usage))
+      return
+    }
+    guard endpoint.allowedMethods.contains(head.method) else {
+      var error = GatewayError.gateway(
+        "MethodNotAllowed", .unimplemented, "\(head.method) is not allowed on \(path)",
+        httpStatus: 405)
+      error.headers.append(("Allow", endpoint.allowedMethods.joined(separator: ", ")))
+      connection.sendError(error.withExitCode(SysExits.usage))
+      return
+    }
+    switch endpoint {
+    case .health:
+      connection.sendJSON(status: 200, body: Array("{\"status\":\"serving\"}\n".utf8))
+    case .metrics:
+      let body = Array(server.metricsText().utf8)
+      var headers = HTTPHeaders()
+      headers.add(name: "Content-Type", value: "text/plain; version=0.0.4")
+      connection.sendHead(
+        HTTPResponseHead(status: 200, headers: headers, framing: .contentLength(body.count)))
+      connection.sendBody(body)
+      connection.endResponse(chunked: false)
+    }
+  }
+}
+
+/// The gateway's own endpoints under the reserved `/-/` prefix.
+enum OwnEndpoint: String {
+  case health = "/-/health"
+  case metrics = "/-/metrics"
+
+  var allowedMethods: [String] {
+    switch self {
+    case .health, .metrics: ["GET"]
+    }
+  }
+}
+
+/// `/<package>.<Service>/<Method>`: two non-empty segments, nothing else.
+struct GRPCMethodPath {
+  let path: String
+  let service: Substring
+  let method: Substring
+
+  init?(_ path: String) {
+    let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+    guard parts.count == 3, parts[0].isEmpty, !parts[1].isEmpty, !parts[2].isEmpty else {
+      return nil
+    }
+    let allowed = { (c: Character) in c.isLetter || c.isNumber || c == "_" || c == "." }
+    guard parts[1].allSatisfy(allowed), parts[2].allSatisfy(allowed) else { return nil }
+    self.path = path
+    service = parts[1]
+    method = parts[2]
+  }
+}
+
+extension GatewayError {
+  func withExitCode(_ exitCode: Int) -> GatewayError {
+    var copy = self
+    copy.exitCode = exitCode
+    return copy
+  }
+}

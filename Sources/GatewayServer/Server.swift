@@ -1,0 +1,197 @@
+import GatewayAgentClient
+import GatewayCore
+import GatewayErrors
+import GatewayEventLoop
+import GatewayHTTP1
+import GatewaySession
+import Glibc
+
+/// The gateway: accepts callers on the Unix socket (checking their uid), owns the connections,
+/// the session and the agent client, all on one event loop.
+public final class Server {
+  let loop: EventLoop
+  let configuration: Configuration
+  let logger: Logger
+  let agent: AgentClient
+  let session: Session
+  let httpLimits: HTTPParserLimits
+  var metrics = Metrics()
+  private(set) var router: Router! = nil
+  private let listener: UnixListener
+  private var listenerRegistration: RegistrationID?
+  private var connections: [UInt64: Connection] = [:]
+  private var dirty: [Connection] = []
+  private var nextConnectionID: UInt64 = 1
+  private let ownUID = getuid()
+  private var readBuffer = [UInt8](repeating: 0, count: 64 * 1024)
+
+  public init(configuration: Configuration, logger: Logger, loop: EventLoop) throws(ServerError) {
+    self.configuration = configuration
+    self.logger = logger
+    self.loop = loop
+    guard let address = configuration.agent else { throw ServerError("no agent address") }
+    var clientConfiguration = AgentClientConfiguration(
+      address: address, caFile: configuration.agentCAFile)
+    clientConfiguration.connectTimeoutMilliseconds = configuration.connectTimeoutMilliseconds
+    do {
+      agent = try AgentClient(loop: loop, configuration: clientConfiguration)
+    } catch {
+      throw ServerError("cannot start the agent client: \(error)")
+    }
+    session = Session(store: TokenStore(path: configuration.tokenFile))
+    var limits = HTTPParserLimits()
+    limits.maxBodyBytes = configuration.maxBodyBytes
+    httpLimits = limits
+    do {
+      try Self.preparePrivateDirectory(for: configuration.listenPath)
+      listener = try UnixListener(path: configuration.listenPath, mode: configuration.socketMode)
+    } catch {
+      throw ServerError("cannot listen on \(configuration.listenPath): \(error)")
+    }
+    router = Router(server: self)
+  }
+
+  /// Starts accepting and flushing; the caller runs the loop.
+  public func start() throws(ServerError) {
+    if let token = configuration.initialToken {
+      do { try session.seed(token: token) } catch {
+        throw ServerError("cannot write the token file: \(error)")
+      }
+    }
+    if session.store.isExposed() {
+      logger.warning(
+        "token file is readable or writable by others; chmod 600 it",
+        ["path": session.store.path])
+    }
+    _ = session.currentToken()
+    do {
+      listenerRegistration = try loop.register(fd: listener.fd, interest: .readable) {
+        [unowned self] _ in self.acceptAll()
+      }
+    } catch {
+      throw ServerError("cannot watch the listening socket: \(error)")
+    }
+    loop.onTurnEnd = { [unowned self] in self.flushDirty() }
+    logger.info(
+      "serving", ["socket": listener.path, "agent": configuration.agent?.description ?? "",
+        "tokenFile": session.store.path])
+  }
+
+  /// Stops accepting, closes connections, removes the socket file.
+  public func shutdown() {
+    if let listenerRegistration { loop.deregister(listenerRegistration) }
+    listenerRegistration = nil
+    for connection in connections.values { connection.close() }
+    listener.close()
+    logger.info("stopped")
+  }
+
+  // MARK: Accepting
+
+  private func acceptAll() {
+    while connections.count < configuration.maxConnections {
+      let fd: Int32
+      do {
+        guard case .processed(let accepted) = try listener.accept() else { return }
+        fd = accepted
+      } catch {
+        logger.warning("accept failed", ["error": "\(error)"])
+        return
+      }
+      guard admit(fd) else { continue }
+      let connection = Connection(fd: fd, id: nextConnectionID, server: self)
+      nextConnectionID += 1
+      do {
+        try connection.start()
+        connections[connection.id] = connection
+        metrics.connectionsAccepted += 1
+      } catch {
+        SocketIO.close(fd)
+      }
+    }
+    // At the limit: stop accepting until a connection closes (the backlog holds the rest).
+    if let listenerRegistration { try? loop.setInterest(listenerRegistration, []) }
+  }
+
+  /// Serves only our own uid and the configured ones; others get a 403 and are closed.
+  private func admit(_ fd: Int32) -> Bool {
+    guard let peer = try? PeerCredentials(socket: fd) else {
+      SocketIO.close(fd)
+      return false
+    }
+    if peer.uid == ownUID || configuration.allowedUIDs.contains(peer.uid) { return true }
+    metrics.peersRefused += 1
+    logger.warning("refused a connection from another user", ["uid": "\(peer.uid)", "pid": "\(peer.pid)"])
+    let error = GatewayError.gateway(
+      "PeerNotAllowed", .permissionDenied,
+      "this gateway serves uid \(ownUID) only (see --allow-uid)")
+    var bytes: [UInt8] = []
+    var headers = HTTPHeaders()
+    headers.add(name: "Content-Type", value: "application/json")
+    headers.add(name: "X-Exit-Code", value: String(error.exitCode))
+    let body = error.jsonBody
+    HTTPResponseEncoder.encodeHead(
+      HTTPResponseHead(status: 403, headers: headers, framing: .contentLength(body.count)),
+      connection: .close, into: &bytes)
+    bytes += body
+    _ = bytes.withUnsafeBytes { try? SocketIO.write(fd, from: $0) }
+    SocketIO.close(fd)
+    return false
+  }
+
+  func connectionClosed(_ connection: Connection) {
+    guard connections.removeValue(forKey: connection.id) != nil else { return }
+    if connections.count < configuration.maxConnections, let listenerRegistration {
+      try? loop.setInterest(listenerRegistration, .readable)
+    }
+  }
+
+  // MARK: Shared per-turn machinery
+
+  func markDirty(_ connection: Connection) {
+    dirty.append(connection)
+  }
+
+  private func flushDirty() {
+    guard !dirty.isEmpty else { return }
+    let batch = dirty
+    dirty.removeAll(keepingCapacity: true)
+    for connection in batch { connection.flush() }
+  }
+
+  /// The one read buffer, shared by all connections (reads happen one at a time on the loop).
+  func withReadBuffer<T>(
+    _ body: (UnsafeMutableRawBufferPointer) throws(SystemError) -> T
+  ) throws(SystemError) -> T {
+    try readBuffer.withUnsafeMutableBytes { buffer throws(SystemError) in try body(buffer) }
+  }
+
+  var activeConnections: Int { connections.count }
+
+  /// Makes the socket's directory if missing (0700), and refuses one others can write to.
+  private static func preparePrivateDirectory(for socketPath: String) throws(SystemError) {
+    guard let slash = socketPath.lastIndex(of: "/") else { return }
+    let directory = String(socketPath[..<slash])
+    guard !directory.isEmpty else { return }
+    if mkdir(directory, 0o700) != 0 && errno != EEXIST {
+      throw SystemError(errno: errno, call: "mkdir(\(directory))")
+    }
+    var info = stat()
+    guard stat(directory, &info) == 0 else {
+      throw SystemError(errno: errno, call: "stat(\(directory))")
+    }
+    // World-writable directories are fine only with the sticky bit (/tmp-like).
+    if info.st_mode & 0o002 != 0 && info.st_mode & 0o1000 == 0 {
+      throw SystemError(errno: EPERM, call: "\(directory) is writable by everyone")
+    }
+  }
+}
+
+@available(*, unavailable)
+extension Server: Sendable {}
+
+/// The gateway could not start.
+public struct ServerError: Error, CustomStringConvertible {
+  public let description: String
+  init(_ description: String) { self.description = description }
+}
