@@ -195,7 +195,9 @@ public struct GRPCCallStateMachine: Sendable {
     case .streaming:
       throw misuse("receivedResponseHead while streaming")
     case .finished:
-      if headReceived || transferDidEnd { throw misuse("receivedResponseHead after the call ended") }
+      if headReceived || transferDidEnd {
+        throw misuse("receivedResponseHead after the call ended")
+      }
       return .none
     case .poisoned(let error):
       throw error
@@ -210,7 +212,8 @@ public struct GRPCCallStateMachine: Sendable {
     }
     guard httpStatus == 200 else {
       let code = Self.statusCode(forHTTPStatus: httpStatus)
-      let status = GRPCStatus(code: code, message: "unexpected HTTP status \(httpStatus) from the agent")
+      let status = GRPCStatus(
+        code: code, message: "unexpected HTTP status \(httpStatus) from the agent")
       return .finish(finish(status), source: .gateway)
     }
     guard Self.isGRPCContentType(headers[first: "content-type"]) else {
@@ -259,7 +262,8 @@ public struct GRPCCallStateMachine: Sendable {
         return messages.isEmpty ? .none : .forwardMessages(messages)
       }
     } catch {
-      return .finish(finish(GRPCStatus(code: error.statusCode, message: error.message)), source: .gateway)
+      return .finish(
+        finish(GRPCStatus(code: error.statusCode, message: error.message)), source: .gateway)
     }
   }
 
@@ -313,9 +317,11 @@ public struct GRPCCallStateMachine: Sendable {
       status = GRPCStatus(
         code: transportError.statusCode, message: "transport error talking to the agent\(detail)")
     } else if headReceived {
-      status = GRPCStatus(code: .internal, message: "the agent closed the stream without sending trailers")
+      status = GRPCStatus(
+        code: .internal, message: "the agent closed the stream without sending trailers")
     } else {
-      status = GRPCStatus(code: .internal, message: "the agent closed the stream without a response")
+      status = GRPCStatus(
+        code: .internal, message: "the agent closed the stream without a response")
     }
     return .finish(finish(status), source: .gateway)
   }

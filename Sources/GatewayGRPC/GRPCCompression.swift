@@ -37,7 +37,9 @@ public enum GRPCCompression: String, Sendable, CaseIterable {
     }
     defer { inflateEnd(&stream) }
 
-    var output = [UInt8](repeating: 0, count: min(limit + 1, max(input.count * 4, 256)))
+    // One byte past the limit is enough to tell "over the limit".
+    let cap = limit < Int.max ? max(limit, 0) + 1 : limit
+    var output = [UInt8](repeating: 0, count: min(cap, max(input.count * 4, 256)))
     var produced = 0
     var result: Int32 = Z_OK
     let base = input.baseAddress?.assumingMemoryBound(to: Bytef.self)
@@ -47,7 +49,8 @@ public enum GRPCCompression: String, Sendable, CaseIterable {
     while true {
       if produced == output.count {
         guard output.count <= limit else { break }
-        output.append(contentsOf: repeatElement(0, count: min(output.count, limit + 1 - output.count)))
+        output.append(
+          contentsOf: repeatElement(0, count: min(output.count, cap - output.count)))
       }
       result = output.withUnsafeMutableBufferPointer { out in
         stream.next_out = out.baseAddress! + produced
@@ -61,7 +64,10 @@ public enum GRPCCompression: String, Sendable, CaseIterable {
       guard result == Z_OK else { break }
       // Z_OK with no room left loops to grow; with room left zlib wants more input, which
       // means the message was truncated (avail_in is 0 here).
-      if produced < output.count && stream.avail_in == 0 { result = Z_BUF_ERROR; break }
+      if produced < output.count && stream.avail_in == 0 {
+        result = Z_BUF_ERROR
+        break
+      }
     }
     if produced > limit {
       throw GRPCError(

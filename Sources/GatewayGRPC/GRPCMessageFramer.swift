@@ -22,7 +22,9 @@ public enum GRPCMessageFramer {
     store(flag: flag, length: length32, into: buffer)
   }
 
-  private static func store(flag: UInt8, length length32: UInt32, into buffer: UnsafeMutableRawBufferPointer) {
+  private static func store(
+    flag: UInt8, length length32: UInt32, into buffer: UnsafeMutableRawBufferPointer
+  ) {
     buffer[0] = flag
     buffer[1] = UInt8(truncatingIfNeeded: length32 >> 24)
     buffer[2] = UInt8(truncatingIfNeeded: length32 >> 16)
@@ -37,7 +39,8 @@ public enum GRPCMessageFramer {
     precondition(index >= 0 && index + prefixLength <= buffer.count, "prefix out of bounds")
     guard let length32 = UInt32(exactly: length) else { throw tooLarge(length) }
     buffer.withUnsafeMutableBytes { raw in
-      store(flag: flag, length: length32, into: UnsafeMutableRawBufferPointer(rebasing: raw[index...]))
+      store(
+        flag: flag, length: length32, into: UnsafeMutableRawBufferPointer(rebasing: raw[index...]))
     }
   }
 

@@ -2,8 +2,7 @@
 /// splits from a fixed seed (so a failure reproduces).
 enum ChunkSplits {
   /// Named splittings of `input`.
-  static func all(_ input: [UInt8], seeds: ClosedRange<UInt64> = 1...8) -> [(String, [[UInt8]])]
-  {
+  static func all(_ input: [UInt8], seeds: ClosedRange<UInt64> = 1...8) -> [(String, [[UInt8]])] {
     var result: [(String, [[UInt8]])] = [
       ("all at once", [input]),
       ("byte by byte", input.map { [$0] }),

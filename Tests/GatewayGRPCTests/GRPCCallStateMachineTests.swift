@@ -57,7 +57,8 @@ import Testing
       ("grpc-message", "Invalid%20JWT"), ("error", "{}"),
     ])
     let expected = GRPCStatus(
-      code: .unauthenticated, encodedMessage: "Invalid%20JWT", metadata: Metadata([("error", "{}")]))
+      code: .unauthenticated, encodedMessage: "Invalid%20JWT", metadata: Metadata([("error", "{}")])
+    )
     #expect(
       try m.receivedResponseHead(httpStatus: 200, headers: head)
         == .finish(expected, source: .agent))
@@ -81,12 +82,16 @@ import Testing
     #expect(action == .finish(expected, source: .gateway))
   }
 
-  @Test(arguments: [nil, "text/html", "application/json", "application/grpcx", "application/grpc-web"])
+  @Test(arguments: [
+    nil, "text/html", "application/json", "application/grpcx", "application/grpc-web",
+  ])
   func wrongContentTypeIsUnknown(contentType: String?) throws {
     var m = Self.machine()
     var head = Metadata()
     if let contentType { head.append("content-type", contentType) }
-    guard case .finish(let status, .gateway) = try m.receivedResponseHead(httpStatus: 200, headers: head)
+    guard
+      case .finish(let status, .gateway) = try m.receivedResponseHead(
+        httpStatus: 200, headers: head)
     else {
       Issue.record("expected a gateway status")
       return
@@ -118,7 +123,8 @@ import Testing
   }
 
   @Test func passThroughFramesUnchangedIncludingCompressed() throws {
-    let stream = try GRPCMessageFramer.frame([1, 2]) + GRPCMessageFramer.frame([3], compressed: true)
+    let stream =
+      try GRPCMessageFramer.frame([1, 2]) + GRPCMessageFramer.frame([3], compressed: true)
     for (name, chunks) in ChunkSplits.all(stream) {
       var m = Self.machine(.passThroughFrames)
       _ = try m.receivedResponseHead(httpStatus: 200, headers: Self.okHead)
@@ -173,8 +179,9 @@ import Testing
     var head = Self.okHead
     head.append("grpc-encoding", "gzip")
     _ = try m.receivedResponseHead(httpStatus: 200, headers: head)
-    guard case .finish(let status, .gateway) = try m.receivedBody(
-      try GRPCMessageFramer.frame(packed, compressed: true))
+    guard
+      case .finish(let status, .gateway) = try m.receivedBody(
+        try GRPCMessageFramer.frame(packed, compressed: true))
     else {
       Issue.record("expected finish")
       return
@@ -201,7 +208,8 @@ import Testing
     #expect(
       try m.transferEnded(transportError: nil)
         == .finish(
-          GRPCStatus(code: .internal, message: "the agent closed the stream without sending trailers"),
+          GRPCStatus(
+            code: .internal, message: "the agent closed the stream without sending trailers"),
           source: .gateway))
   }
 
@@ -259,8 +267,9 @@ import Testing
     var m = Self.machine()
     _ = try m.receivedResponseHead(httpStatus: 200, headers: Self.okHead)
     _ = try m.receivedBody([0, 0, 0, 0, 9, 1])
-    guard case .finish(let status, .gateway) = try m.receivedTrailers(
-      Metadata([("grpc-status", "0")]))
+    guard
+      case .finish(let status, .gateway) = try m.receivedTrailers(
+        Metadata([("grpc-status", "0")]))
     else {
       Issue.record("expected finish")
       return
@@ -274,7 +283,8 @@ import Testing
     _ = try m.receivedBody([0, 0, 0, 0, 9, 1])
     #expect(
       try m.receivedTrailers(Metadata([("grpc-status", "14")]))
-        == .finish(GRPCStatus(code: .unavailable, encodedMessage: "", metadata: Metadata()), source: .agent))
+        == .finish(
+          GRPCStatus(code: .unavailable, encodedMessage: "", metadata: Metadata()), source: .agent))
   }
 
   // MARK: Misuse poisons the machine

@@ -22,7 +22,8 @@ public struct GRPCWebContentType: Sendable, Hashable {
 
   /// Parses a `Content-Type` value; `nil` when it is not gRPC-Web.
   public init?(headerValue: String) {
-    let mediaType = headerValue.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false)
+    let mediaType =
+      headerValue.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false)
       .first.map { $0.trimmingASCIISpaces().lowercased() } ?? ""
     switch mediaType {
     case "application/grpc-web": self.init(encoding: .binary, hasProtoSuffix: false)

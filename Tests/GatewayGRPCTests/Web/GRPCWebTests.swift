@@ -17,7 +17,8 @@ import Testing
   }
 
   @Test(arguments: [
-    "application/grpc", "application/grpc-web+json", "application/json", "", "application/grpc-webx",
+    "application/grpc", "application/grpc-web+json", "application/json", "",
+    "application/grpc-webx",
   ])
   func rejects(header: String) {
     #expect(GRPCWebContentType(headerValue: header) == nil)
@@ -85,9 +86,13 @@ import Testing
   }
 
   @Test func encoderPadsEachUnitAndStreamStaysDecodable() throws {
-    let units: [[UInt8]] = [Self.frame1, Self.frame2, GRPCWebTrailers.frame(for: GRPCStatus(code: .ok))]
+    let units: [[UInt8]] = [
+      Self.frame1, Self.frame2, GRPCWebTrailers.frame(for: GRPCStatus(code: .ok)),
+    ]
     var text: [UInt8] = []
-    for unit in units { unit.withUnsafeBytes { GRPCWebTextEncoder.encode(unit: $0, appendingTo: &text) } }
+    for unit in units {
+      unit.withUnsafeBytes { GRPCWebTextEncoder.encode(unit: $0, appendingTo: &text) }
+    }
     #expect(text.count % 4 == 0)
     #expect(GRPCWebTextEncoder.encode(unit: Self.frame1) == Array("AAAAAAJhYg==".utf8))
     var decoder = GRPCWebTextDecoder()
@@ -107,7 +112,8 @@ import Testing
         ("x-bad", "evil\r\ninjected: 1"),
       ]))
     let frame = GRPCWebTrailers.frame(for: status)
-    let block = "grpc-status:5\r\ngrpc-message:no%20such%20vault\r\nx-info:a\r\nerror:{\"type\":\"E\"}\r\n"
+    let block =
+      "grpc-status:5\r\ngrpc-message:no%20such%20vault\r\nx-info:a\r\nerror:{\"type\":\"E\"}\r\n"
     #expect(frame == [0x80, 0, 0, 0, UInt8(block.utf8.count)] + Array(block.utf8))
   }
 
