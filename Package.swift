@@ -19,6 +19,7 @@ let package = Package(
     .systemLibrary(
       name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
     .target(name: "CGatewayShims", dependencies: ["CCurl"]),
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
     // Pure layers: no sockets, no files.
     .target(name: "GatewayCore", swiftSettings: swiftSettings),
@@ -27,7 +28,7 @@ let package = Package(
       name: "GatewayHTTP1", dependencies: ["GatewayCore", "GatewayErrors"],
       swiftSettings: swiftSettings),
     .target(
-      name: "GatewayGRPC", dependencies: ["GatewayCore", "GatewayErrors"],
+      name: "GatewayGRPC", dependencies: ["GatewayCore", "GatewayErrors", "CZlib"],
       swiftSettings: swiftSettings),
 
     // IO edges.

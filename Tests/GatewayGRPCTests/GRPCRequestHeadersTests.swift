@@ -1,0 +1,57 @@
+import GatewayCore
+import GatewayGRPC
+import Testing
+
+@Suite struct GRPCRequestHeadersTests {
+  @Test func buildsCallDefinitionThenMetadata() throws {
+    let metadata = Metadata([
+      ("authorization", "Bearer abc"), ("x-trace", "1"), ("connection", "close"),
+      ("te", "gzip"), ("host", "evil"), ("grpc-timeout", "1H"), ("grpc-status", "0"),
+      (":path", "/x"), ("content-type", "text/plain"), ("user-agent", "curl"),
+      ("keep-alive", "5"), ("transfer-encoding", "chunked"), ("upgrade", "h2c"),
+      ("content-length", "3"), ("trace-bin", "AAEC"), ("x-trace", "2"),
+    ])
+    let headers = try GRPCRequestHeaders(
+      path: "/pkg.Svc/Do", authority: "agent", timeout: GRPCTimeout(nanoseconds: 2_000_000_000),
+      metadata: metadata, userAgent: "ua/1")
+    #expect(headers.path == "/pkg.Svc/Do")
+    #expect(headers.authority == "agent")
+    #expect(
+      headers.fields == [
+        .init("grpc-timeout", "2000000u"), .init("content-type", "application/grpc"),
+        .init("te", "trailers"), .init("grpc-accept-encoding", "gzip,deflate"),
+        .init("user-agent", "ua/1"), .init("authorization", "Bearer abc"),
+        .init("x-trace", "1"), .init("trace-bin", "AAEC"), .init("x-trace", "2"),
+      ])
+    #expect(headers.curlHeaderLines.first == "grpc-timeout: 2000000u")
+  }
+
+  @Test func optionalFieldsAndEmptyValues() throws {
+    let headers = try GRPCRequestHeaders(
+      path: "/a/b", timeout: nil, metadata: Metadata([("x-empty", "")]), acceptEncoding: nil,
+      messageEncoding: "gzip", userAgent: "ua")
+    #expect(
+      headers.curlHeaderLines == [
+        "content-type: application/grpc", "te: trailers", "grpc-encoding: gzip",
+        "user-agent: ua", "x-empty;",
+      ])
+  }
+
+  @Test(arguments: [
+    ("x-bad", "a\r\nb"), ("x-bad", "nul\u{0}"), ("x-bad", "caf\u{e9}"), ("bad name", "v"),
+    ("bad/name", "v"),
+  ])
+  func rejectsInvalidMetadata(name: String, value: String) {
+    let error = #expect(throws: GRPCError.self) {
+      try GRPCRequestHeaders(path: "/a/b", timeout: nil, metadata: Metadata([(name, value)]))
+    }
+    #expect(error?.code == .invalidMetadata)
+  }
+
+  @Test(arguments: ["", "a/b", "/a\nb"])
+  func rejectsInvalidPath(path: String) {
+    #expect(throws: GRPCError.self) {
+      try GRPCRequestHeaders(path: path, timeout: nil, metadata: Metadata())
+    }
+  }
+}
