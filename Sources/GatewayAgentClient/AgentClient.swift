@@ -32,6 +32,12 @@ public final class AgentClient {
   private var socketRegistrations: [Int32: RegistrationID] = [:]
   private var curlTimer: TimerID?
   private var transfers: [UnsafeMutableRawPointer: AgentTransfer] = [:]
+  /// Cleartext HTTP/2 bookkeeping (see `dispatch`): sockets curl has open to the agent, whether
+  /// the connection has answered since it opened, the transfer opening it, and those waiting.
+  private var openSockets = 0
+  private var connectionAnswered = false
+  private var opening: AgentTransfer?
+  private var waiting: [AgentTransfer] = []
   /// Set while curl is running our callbacks: curl must not be re-entered then.
   private(set) var insideCurl = false
   /// Counters for metrics: transfers started, and connections curl opened.
@@ -58,6 +64,7 @@ public final class AgentClient {
   }
 
   deinit {
+    for transfer in waiting { transfer.release() }
     for (easy, transfer) in transfers {
       curl_multi_remove_handle(multi, easy)
       transfer.release()
@@ -82,14 +89,79 @@ public final class AgentClient {
     let transfer = try AgentTransfer(
       client: self, url: configuration.address.baseURL + path, headers: headers,
       bodyLength: bodyLength, timeoutMilliseconds: timeoutMilliseconds, delegate: delegate)
+    transfersStarted += 1
+    do {
+      try dispatch(transfer)
+    } catch {
+      transfer.release()
+      throw error
+    }
+    return transfer
+  }
+
+  /// Hands a transfer to curl, working around libcurl 7.88's prior-knowledge reuse bug.
+  ///
+  /// libcurl before 8.0 (Debian 12 ships 7.88) breaks a cleartext HTTP/2 connection when a
+  /// transfer asking for prior knowledge *reuses* it (curl PR #10643: a second HTTP/2 layer is
+  /// stacked on the connection). So only the transfer that opens the connection asks for prior
+  /// knowledge; others wait until that connection has answered, then join it with plain
+  /// HTTP/2 and are multiplexed on it. TLS negotiates h2 with ALPN and needs none of this.
+  private func dispatch(_ transfer: AgentTransfer) throws(CurlError) {
+    if configuration.address.transport != .tls {
+      if openSockets > 0 && connectionAnswered {
+        try transfer.setCleartextHTTP2(opensConnection: false)
+      } else if opening == nil {
+        try transfer.setCleartextHTTP2(opensConnection: true)
+        opening = transfer
+      } else {
+        waiting.append(transfer)
+        return
+      }
+    }
     let code = curl_multi_add_handle(multi, transfer.easy)
     guard code == CURLM_OK else {
-      transfer.release()
+      if opening === transfer { opening = nil }
       throw CurlError(multiCode: code)
     }
     transfers[transfer.easy] = transfer
-    transfersStarted += 1
-    return transfer
+  }
+
+  /// A response head arrived, so the connection it came on works: release the waiting.
+  func connectionAnswered(_ transfer: AgentTransfer) {
+    if openSockets > 0 { connectionAnswered = true }
+    if opening === transfer { opening = nil }
+    scheduleWaiting()
+  }
+
+  /// A transfer ended; if it was opening the connection, let the next one try.
+  func transferEnded(_ transfer: AgentTransfer) {
+    guard opening === transfer else { return }
+    opening = nil
+    scheduleWaiting()
+  }
+
+  /// Removes a transfer that was still waiting; true if it was.
+  func dropWaiting(_ transfer: AgentTransfer) -> Bool {
+    guard let index = waiting.firstIndex(where: { $0 === transfer }) else { return false }
+    waiting.remove(at: index)
+    transfer.release()
+    return true
+  }
+
+  private func scheduleWaiting() {
+    guard !waiting.isEmpty else { return }
+    // Never add handles from inside a curl callback.
+    loop.schedule(after: 0) { [unowned self] in
+      let queue = waiting
+      waiting.removeAll()
+      for transfer in queue {
+        do {
+          try dispatch(transfer)
+        } catch {
+          transfer.complete(result: CURLE_FAILED_INIT)
+        }
+      }
+    }
   }
 
   /// Removes a transfer from curl without telling its delegate (the delegate asked for it).
@@ -122,7 +194,6 @@ public final class AgentClient {
       if let id = socketRegistrations[fd] {
         try loop.setInterest(id, interest)
       } else {
-        connectionsOpened += 1
         socketRegistrations[fd] = try loop.register(fd: fd, interest: interest) {
           [unowned self] events in
           self.socketReady(fd, events)
@@ -174,6 +245,16 @@ public final class AgentClient {
   /// Forgets a socket curl is about to close, so its number can be reused safely.
   fileprivate func curlClosesSocket(_ fd: Int32) {
     if let id = socketRegistrations.removeValue(forKey: fd) { loop.deregister(id) }
+    openSockets -= 1
+    if openSockets <= 0 {
+      openSockets = 0
+      connectionAnswered = false
+    }
+  }
+
+  fileprivate func curlOpenedSocket() {
+    openSockets += 1
+    connectionsOpened += 1
   }
 }
 
@@ -200,6 +281,20 @@ private func agentClientTimerCallback(
   Unmanaged<AgentClient>.fromOpaque(userp).takeUnretainedValue()
     .curlWantsTimer(milliseconds: timeout)
   return 0
+}
+
+/// curl opens its sockets through here so the client knows when a connection exists.
+func agentClientOpenSocket(
+  clientp: UnsafeMutableRawPointer?, purpose: curlsocktype, address: UnsafeMutablePointer<curl_sockaddr>?
+) -> curl_socket_t {
+  guard let address else { return CURL_SOCKET_BAD }
+  let fd = socket(
+    address.pointee.family, address.pointee.socktype | Int32(SOCK_CLOEXEC.rawValue),
+    address.pointee.protocol)
+  if fd >= 0, let clientp {
+    Unmanaged<AgentClient>.fromOpaque(clientp).takeUnretainedValue().curlOpenedSocket()
+  }
+  return fd
 }
 
 /// curl closes its sockets through here so the loop deregisters them first.

@@ -58,9 +58,8 @@ public final class AgentTransfer {
     switch configuration.address.transport {
     case .unixSocket(let path):
       try check(cgw_curl_easy_setopt_string(easy, CURLOPT_UNIX_SOCKET_PATH, path))
-      try setLong(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE)
     case .cleartext:
-      try setLong(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE)
+      break
     case .tls:
       try setLong(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS)
       if let caFile = configuration.caFile {
@@ -95,8 +94,18 @@ public final class AgentTransfer {
     try check(cgw_curl_easy_setopt_pointer(easy, CURLOPT_HEADERDATA, me))
     try check(cgw_curl_easy_setopt_read_function(easy, agentTransferRead))
     try check(cgw_curl_easy_setopt_pointer(easy, CURLOPT_READDATA, me))
+    try check(cgw_curl_easy_setopt_opensocket_function(easy, agentClientOpenSocket))
+    try check(cgw_curl_easy_setopt_pointer(easy, CURLOPT_OPENSOCKETDATA, clientPointer))
     try check(cgw_curl_easy_setopt_closesocket_function(easy, agentClientCloseSocket))
     try check(cgw_curl_easy_setopt_pointer(easy, CURLOPT_CLOSESOCKETDATA, clientPointer))
+  }
+
+  /// Chooses how a cleartext transfer speaks HTTP/2: with prior knowledge when it opens the
+  /// connection, plain HTTP/2 when it joins an open one (see `AgentClient.dispatch`).
+  func setCleartextHTTP2(opensConnection: Bool) throws(CurlError) {
+    try setLong(
+      CURLOPT_HTTP_VERSION,
+      opensConnection ? CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE : CURL_HTTP_VERSION_2_0)
   }
 
   private func setLong(_ option: CURLoption, _ value: Int) throws(CurlError) {
@@ -146,6 +155,7 @@ public final class AgentTransfer {
   /// Abandons the transfer (the caller went away). The delegate hears nothing more.
   public func cancel() {
     delegate = nil
+    if client.dropWaiting(self) { return }
     if client.insideCurl {
       client.loop.schedule(after: 0) { [self] in client.remove(self) }
     } else {
@@ -180,6 +190,7 @@ public final class AgentTransfer {
       // The blank line ends the head (trailers have none in curl's HTTP/2 delivery).
       if !headDelivered && responseStatus != 0 {
         headDelivered = true
+        client.connectionAnswered(self)
         delegate?.transferReceivedHead(status: responseStatus, headers: responseHeaders)
       }
       return
@@ -233,8 +244,10 @@ public final class AgentTransfer {
     return count
   }
 
-  /// curl finished the transfer; tell the delegate how.
+  /// curl finished the transfer (or it never started: `CURLE_COULDNT_CONNECT` for a transfer
+  /// that could not be added); tell the delegate how.
   func complete(result: CURLcode) {
+    client.transferEnded(self)
     guard let delegate else {
       release()
       return

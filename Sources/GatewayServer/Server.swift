@@ -1,7 +1,7 @@
 import GatewayAgentClient
-import GatewayCore
+public import GatewayCore
 import GatewayErrors
-import GatewayEventLoop
+public import GatewayEventLoop
 import GatewayHTTP1
 import GatewaySession
 import Glibc
@@ -40,7 +40,7 @@ public final class Server {
     }
     session = Session(store: TokenStore(path: configuration.tokenFile))
     var limits = HTTPParserLimits()
-    limits.maxBodyBytes = configuration.maxBodyBytes
+    limits.maxBodySize = configuration.maxBodyBytes
     httpLimits = limits
     do {
       try Self.preparePrivateDirectory(for: configuration.listenPath)
@@ -163,7 +163,13 @@ public final class Server {
   func withReadBuffer<T>(
     _ body: (UnsafeMutableRawBufferPointer) throws(SystemError) -> T
   ) throws(SystemError) -> T {
-    try readBuffer.withUnsafeMutableBytes { buffer throws(SystemError) in try body(buffer) }
+    var outcome: Result<T, SystemError>!
+    readBuffer.withUnsafeMutableBytes { buffer in
+      do throws(SystemError) { outcome = .success(try body(buffer)) } catch {
+        outcome = .failure(error)
+      }
+    }
+    return try outcome.get()
   }
 
   var activeConnections: Int { connections.count }

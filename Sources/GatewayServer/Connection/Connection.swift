@@ -94,7 +94,7 @@ final class Connection {
         resumeReading()
         return
       case .waitForResponse:
-        if machine.bufferedByteCount > server.httpLimits.maxHeaderBytes { pauseReading() }
+        if machine.bufferedByteCount > server.httpLimits.maxHeaderBlockSize { pauseReading() }
         return
       case .respondWithErrorAndClose(let error):
         abandonHandler()

@@ -25,10 +25,16 @@ struct OutboundBuffer {
   /// - Returns: true when everything was written.
   mutating func flush(to fd: Int32) throws(SystemError) -> Bool {
     while offset < bytes.count {
-      let result = try bytes.withUnsafeBytes { all throws(SystemError) in
-        try SocketIO.write(fd, from: UnsafeRawBufferPointer(rebasing: all[offset...]))
+      var outcome: Result<IOResult<Int>, SystemError> = .success(.wouldBlock)
+      bytes.withUnsafeBytes { all in
+        do throws(SystemError) {
+          outcome = .success(
+            try SocketIO.write(fd, from: UnsafeRawBufferPointer(rebasing: all[offset...])))
+        } catch {
+          outcome = .failure(error)
+        }
       }
-      switch result {
+      switch try outcome.get() {
       case .processed(let written): offset += written
       case .wouldBlock: return false
       }

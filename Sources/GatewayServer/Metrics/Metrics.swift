@@ -1,3 +1,6 @@
+import GatewayAgentClient
+import GatewaySession
+
 /// Counters for `GET /-/metrics`, kept on the loop thread.
 ///
 /// Names follow Prometheus conventions; nothing here ever holds a token or a path with one.
