@@ -18,7 +18,8 @@ extension HTTPRequestParser {
         guard index > targetStart, index < bytes.count, bytes[index] == HTTPBytes.space else {
           return nil
         }
-        let method = String(decoding: UnsafeBufferPointer(rebasing: bytes[..<methodEnd]), as: UTF8.self)
+        let method = String(
+          decoding: UnsafeBufferPointer(rebasing: bytes[..<methodEnd]), as: UTF8.self)
         let target = String(
           decoding: UnsafeBufferPointer(rebasing: bytes[targetStart..<index]), as: UTF8.self)
         return (method, target, Self.version(UnsafeBufferPointer(rebasing: bytes[(index + 1)...])))

@@ -63,7 +63,7 @@ public struct HTTPRequestParser: Sendable {
   var fieldCount = 0
   var method = ""
   var target = ""
-  var version = HTTPVersion.http1_1
+  var version = HTTPVersion.http11
   var headers = HTTPHeaders()
   /// Decoded bytes of the current chunked body so far, including the current chunk.
   var chunkedBodyBytes = 0
@@ -160,7 +160,8 @@ public struct HTTPRequestParser: Sendable {
       case .contentBody(let remaining):
         guard bufferedByteCount > 0 else { return nil }
         let part = take(min(remaining, bufferedByteCount))
-        state = part.count == remaining ? .messageEnd : .contentBody(remaining: remaining - part.count)
+        state =
+          part.count == remaining ? .messageEnd : .contentBody(remaining: remaining - part.count)
         return .bodyPart(part)
 
       case .chunkSizeLine:
@@ -182,7 +183,8 @@ public struct HTTPRequestParser: Sendable {
       case .chunkData(let remaining):
         guard bufferedByteCount > 0 else { return nil }
         let part = take(min(remaining, bufferedByteCount))
-        state = part.count == remaining ? .chunkDataEnd : .chunkData(remaining: remaining - part.count)
+        state =
+          part.count == remaining ? .chunkDataEnd : .chunkData(remaining: remaining - part.count)
         return .bodyPart(part)
 
       case .chunkDataEnd:

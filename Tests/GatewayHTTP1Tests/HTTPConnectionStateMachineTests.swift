@@ -47,7 +47,8 @@ struct HTTPConnectionStateMachineTests {
   @Test func singleRequestKeepsAlive() throws {
     var machine = HTTPConnectionStateMachine()
     #expect(machine.receive() == ["more"])
-    #expect(machine.receive("GET /-/health HTTP/1.1\r\n\r\n") == ["head(GET /-/health)", "end", "wait"])
+    #expect(
+      machine.receive("GET /-/health HTTP/1.1\r\n\r\n") == ["head(GET /-/health)", "end", "wait"])
     #expect(machine.receive() == ["wait"])
     #expect(try machine.respond() == .keepAlive)
     #expect(machine.receive() == ["more"])
@@ -75,7 +76,8 @@ struct HTTPConnectionStateMachineTests {
     #expect(
       machine.receive("POST /s HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\none\r\n")
         == ["head(POST /s)", "body(one)", "more"])
-    #expect(try machine.responseStarted(HTTPResponseHead(status: 200, framing: .chunked)) == .keepAlive)
+    #expect(
+      try machine.responseStarted(HTTPResponseHead(status: 200, framing: .chunked)) == .keepAlive)
     #expect(machine.receive("3\r\ntwo\r\n") == ["body(two)", "more"])
     #expect(machine.receive("0\r\n\r\nGET /next HTTP/1.1\r\n\r\n") == ["end", "wait"])
     try machine.responseEnded()
@@ -123,12 +125,16 @@ struct HTTPConnectionStateMachineTests {
     #expect(try machine.respond() == .keepAlive)
     #expect(machine.receive() == ["more"])
     #expect(machine.receive(" /evil HTTP") == ["more"])
-    #expect(machine.receive("/1.1\r\n\r\nGET /real HTTP/1.1\r\n\r\n") == ["head(GET /real)", "end", "wait"])
+    #expect(
+      machine.receive("/1.1\r\n\r\nGET /real HTTP/1.1\r\n\r\n") == [
+        "head(GET /real)", "end", "wait",
+      ])
   }
 
   @Test func errorBeforeResponseIsAnsweredThenClosed() throws {
     var machine = HTTPConnectionStateMachine()
-    #expect(machine.receive("GET / HTTP/1.1\r\nHost : x\r\n\r\n") == ["error(whitespaceBeforeColon)"])
+    #expect(
+      machine.receive("GET / HTTP/1.1\r\nHost : x\r\n\r\n") == ["error(whitespaceBeforeColon)"])
     #expect(machine.receive() == ["wait"])
     #expect(try machine.respond() == .close)
     #expect(machine.receive("GET / HTTP/1.1\r\n\r\n") == ["close"])
@@ -136,7 +142,8 @@ struct HTTPConnectionStateMachineTests {
 
   @Test func oversizeBodyIsReportedAtHeadTime() throws {
     var machine = HTTPConnectionStateMachine(limits: HTTPParserLimits(maxBodySize: 4))
-    #expect(machine.receive("POST /a HTTP/1.1\r\nContent-Length: 5\r\n\r\n") == ["error(bodyTooLarge)"])
+    #expect(
+      machine.receive("POST /a HTTP/1.1\r\nContent-Length: 5\r\n\r\n") == ["error(bodyTooLarge)"])
     #expect(try machine.respond() == .close)
     #expect(machine.receive() == ["close"])
   }
@@ -155,7 +162,8 @@ struct HTTPConnectionStateMachineTests {
     #expect(
       machine.receive("POST /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n")
         == ["head(POST /a)", "body(ab)", "more"])
-    #expect(try machine.responseStarted(HTTPResponseHead(status: 200, framing: .chunked)) == .keepAlive)
+    #expect(
+      try machine.responseStarted(HTTPResponseHead(status: 200, framing: .chunked)) == .keepAlive)
     #expect(machine.receive("zz\r\n") == ["close"])
     #expect(machine.receive() == ["close"])
     try machine.responseEnded()
@@ -203,11 +211,17 @@ struct HTTPConnectionStateMachineTests {
   }
 
   @Test(arguments: [
-    ("GET / HTTP/1.1\r\nConnection: close\r\n\r\n", false, HTTPResponseFraming.contentLength(0), HTTPResponseConnection.close),
+    (
+      "GET / HTTP/1.1\r\nConnection: close\r\n\r\n", false, HTTPResponseFraming.contentLength(0),
+      HTTPResponseConnection.close
+    ),
     ("GET / HTTP/1.1\r\n\r\n", true, .contentLength(0), .close),
     ("GET / HTTP/1.1\r\n\r\n", false, .untilClose, .close),
     ("GET / HTTP/1.0\r\n\r\n", false, .contentLength(0), .close),
-    ("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", false, .contentLength(0), .keepAliveExplicit),
+    (
+      "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", false, .contentLength(0),
+      .keepAliveExplicit
+    ),
     ("GET / HTTP/1.1\r\n\r\n", false, .chunked, .keepAlive),
   ])
   func connectionDisposition(
@@ -215,7 +229,8 @@ struct HTTPConnectionStateMachineTests {
     expected: HTTPResponseConnection
   ) throws {
     var machine = HTTPConnectionStateMachine()
-    #expect(machine.receive(request + "GET /next HTTP/1.1\r\n\r\n") == ["head(GET /)", "end", "wait"])
+    #expect(
+      machine.receive(request + "GET /next HTTP/1.1\r\n\r\n") == ["head(GET /)", "end", "wait"])
     #expect(try machine.respond(framing: framing, closeRequested: closeRequested) == expected)
     let after = machine.receive()
     #expect(after == (expected == .close ? ["close"] : ["head(GET /next)", "end", "wait"]))
@@ -279,6 +294,7 @@ struct HTTPConnectionStateMachineTests {
         collect(machine.receive())
       }
     }
-    #expect(actions == ["head(POST /a)", "body(abcd)", "end", "wait", "head(GET /b)", "end", "wait"])
+    #expect(
+      actions == ["head(POST /a)", "body(abcd)", "end", "wait", "head(GET /b)", "end", "wait"])
   }
 }

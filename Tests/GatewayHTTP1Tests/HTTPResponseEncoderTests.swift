@@ -15,7 +15,8 @@ struct HTTPResponseEncoderTests {
     let head = HTTPResponseHead(
       status: 200, headers: ["Content-Type": "application/json"], framing: .contentLength(17))
     let (bytes, dropped) = encode(head)
-    #expect(bytes == "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 17\r\n\r\n")
+    #expect(
+      bytes == "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 17\r\n\r\n")
     #expect(dropped == 0)
   }
 
