@@ -57,15 +57,20 @@ enum HTTPBytes {
 
   /// Whether `string` equals `lowercase` (which must be lower-case ASCII) ignoring ASCII case.
   static func equalsIgnoringCase<S: StringProtocol>(_ string: S, _ lowercase: String) -> Bool {
+    equalsIgnoringCase(string, other: lowercase)
+  }
+
+  /// Whether two strings are equal ignoring ASCII case, without allocating.
+  static func equalsIgnoringCase<S: StringProtocol, T: StringProtocol>(
+    _ string: S, other: T
+  ) -> Bool {
+    guard string.utf8.count == other.utf8.count else { return false }
     var lhs = string.utf8.makeIterator()
-    var rhs = lowercase.utf8.makeIterator()
-    while true {
-      switch (lhs.next(), rhs.next()) {
-      case (nil, nil): return true
-      case (let a?, let b?) where lowercased(a) == b: continue
-      default: return false
-      }
+    var rhs = other.utf8.makeIterator()
+    while let a = lhs.next(), let b = rhs.next() {
+      if a != b, lowercased(a) != lowercased(b) { return false }
     }
+    return true
   }
 
   /// Calls `body` with each element of a comma-separated list, OWS trimmed, empty ones skipped.

@@ -39,18 +39,17 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
 
   /// Removes every field named `name` (any case).
   public mutating func remove(name: String) {
-    let lowered = name.lowercased()
-    fields.removeAll { HTTPBytes.equalsIgnoringCase($0.name, lowered) }
+    fields.removeAll { HTTPBytes.equalsIgnoringCase($0.name, other: name) }
   }
 
   /// Replaces every field named `name` by one field with `value`, at the first one's position.
   public mutating func replaceOrAdd(name: String, value: String) {
-    let lowered = name.lowercased()
-    if let first = fields.firstIndex(where: { HTTPBytes.equalsIgnoringCase($0.name, lowered) }) {
+    if let first = fields.firstIndex(where: { HTTPBytes.equalsIgnoringCase($0.name, other: name) })
+    {
       fields[first].value = value
       var index = fields.index(after: first)
       while index < fields.endIndex {
-        if HTTPBytes.equalsIgnoringCase(fields[index].name, lowered) {
+        if HTTPBytes.equalsIgnoringCase(fields[index].name, other: name) {
           fields.remove(at: index)
         } else {
           index += 1
@@ -63,14 +62,12 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
 
   /// The first value of the field named `name` (any case), or nil.
   public subscript(name: String) -> String? {
-    let lowered = name.lowercased()
-    return fields.first { HTTPBytes.equalsIgnoringCase($0.name, lowered) }?.value
+    fields.first { HTTPBytes.equalsIgnoringCase($0.name, other: name) }?.value
   }
 
   /// Every value of the fields named `name` (any case), in order.
   public func values(for name: String) -> [String] {
-    let lowered = name.lowercased()
-    return fields.lazy.filter { HTTPBytes.equalsIgnoringCase($0.name, lowered) }.map(\.value)
+    fields.lazy.filter { HTTPBytes.equalsIgnoringCase($0.name, other: name) }.map(\.value)
   }
 
   /// Whether a field named `name` (any case) is present.
@@ -78,10 +75,9 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
 
   /// Whether any comma-separated element of any `name` field equals `token` (any case).
   public func containsToken(_ token: String, in name: String) -> Bool {
-    let loweredToken = token.lowercased()
-    for value in values(for: name) {
-      for element in value.split(separator: ",")
-      where HTTPBytes.equalsIgnoringCase(HTTPBytes.trimmingWhitespace(element), loweredToken) {
+    for field in fields where HTTPBytes.equalsIgnoringCase(field.name, other: name) {
+      for element in field.value.split(separator: ",")
+      where HTTPBytes.equalsIgnoringCase(HTTPBytes.trimmingWhitespace(element), other: token) {
         return true
       }
     }

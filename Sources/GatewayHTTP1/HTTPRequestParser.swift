@@ -100,11 +100,12 @@ public struct HTTPRequestParser: Sendable {
   }
 
   /// Drops consumed bytes when that is cheap: always when all are consumed, else once at least
-  /// half the buffer is consumed, so the shifting is amortised O(1) per byte.
+  /// half the buffer (and 4 KiB) is consumed, so the shifting is amortised O(1) per byte.
   private mutating func compactBeforeAppend() {
     guard readIndex > 0 else { return }
     if readIndex == buffer.count {
-      buffer.removeAll(keepingCapacity: true)
+      // Keep a head-sized allocation; give back what a large body grew.
+      buffer.removeAll(keepingCapacity: buffer.capacity <= 64 * 1024)
       readIndex = 0
     } else if readIndex >= 4096, readIndex * 2 >= buffer.count {
       buffer.removeSubrange(0..<readIndex)
