@@ -39,17 +39,16 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
 
   /// Removes every field named `name` (any case).
   public mutating func remove(name: String) {
-    fields.removeAll { HTTPBytes.equalsIgnoringCase($0.name, other: name) }
+    fields.removeAll { HTTPBytes.equalsIgnoringCase($0.name, name) }
   }
 
   /// Replaces every field named `name` by one field with `value`, at the first one's position.
   public mutating func replaceOrAdd(name: String, value: String) {
-    if let first = fields.firstIndex(where: { HTTPBytes.equalsIgnoringCase($0.name, other: name) })
-    {
+    if let first = fields.firstIndex(where: { HTTPBytes.equalsIgnoringCase($0.name, name) }) {
       fields[first].value = value
       var index = fields.index(after: first)
       while index < fields.endIndex {
-        if HTTPBytes.equalsIgnoringCase(fields[index].name, other: name) {
+        if HTTPBytes.equalsIgnoringCase(fields[index].name, name) {
           fields.remove(at: index)
         } else {
           index += 1
@@ -62,12 +61,12 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
 
   /// The first value of the field named `name` (any case), or nil.
   public subscript(name: String) -> String? {
-    fields.first { HTTPBytes.equalsIgnoringCase($0.name, other: name) }?.value
+    fields.first { HTTPBytes.equalsIgnoringCase($0.name, name) }?.value
   }
 
   /// Every value of the fields named `name` (any case), in order.
   public func values(for name: String) -> [String] {
-    fields.lazy.filter { HTTPBytes.equalsIgnoringCase($0.name, other: name) }.map(\.value)
+    fields.lazy.filter { HTTPBytes.equalsIgnoringCase($0.name, name) }.map(\.value)
   }
 
   /// Whether a field named `name` (any case) is present.
@@ -75,13 +74,18 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
 
   /// Whether any comma-separated element of any `name` field equals `token` (any case).
   public func containsToken(_ token: String, in name: String) -> Bool {
-    for field in fields where HTTPBytes.equalsIgnoringCase(field.name, other: name) {
-      for element in field.value.split(separator: ",")
-      where HTTPBytes.equalsIgnoringCase(HTTPBytes.trimmingWhitespace(element), other: token) {
-        return true
+    var token = token
+    return token.withUTF8 { tokenBytes in
+      var found = false
+      for field in fields where HTTPBytes.equalsIgnoringCase(field.name, name) {
+        HTTPBytes.forEachListElement(field.value) { element in
+          found = HTTPBytes.equalsIgnoringCase(element, tokenBytes)
+          return !found
+        }
+        if found { break }
       }
+      return found
     }
-    return false
   }
 
   public func makeIterator() -> IndexingIterator<[Field]> { fields.makeIterator() }

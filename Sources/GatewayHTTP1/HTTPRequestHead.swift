@@ -68,7 +68,10 @@ public struct HTTPRequestHead: Sendable, Equatable {
     }
     expectsContinue =
       version >= .http11
-      && headers.values(for: "expect").contains { HTTPBytes.equalsIgnoringCase($0, "100-continue") }
+      && headers.fields.contains {
+        HTTPBytes.equalsIgnoringCase($0.name, "expect")
+          && HTTPBytes.equalsIgnoringCase($0.value, "100-continue")
+      }
   }
 
   /// Whether a chunked response may be sent (HTTP/1.1 and later); otherwise stream with
