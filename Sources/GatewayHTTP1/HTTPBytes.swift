@@ -2,13 +2,14 @@
 ///
 /// Everything works on single bytes so the scanners never build strings per byte.
 enum HTTPBytes {
-  static let cr: UInt8 = 0x0D
-  static let lf: UInt8 = 0x0A
-  static let space: UInt8 = 0x20
-  static let tab: UInt8 = 0x09
-  static let colon: UInt8 = 0x3A
-  static let comma: UInt8 = 0x2C
-  static let semicolon: UInt8 = 0x3B
+  // Computed, not stored: a stored static is a lazily initialised global behind an accessor.
+  static var cr: UInt8 { 0x0D }
+  static var lf: UInt8 { 0x0A }
+  static var space: UInt8 { 0x20 }
+  static var tab: UInt8 { 0x09 }
+  static var colon: UInt8 { 0x3A }
+  static var comma: UInt8 { 0x2C }
+  static var semicolon: UInt8 { 0x3B }
 
   /// `tchar` from RFC 9110 section 5.6.2.
   @inline(__always)
@@ -55,37 +56,57 @@ enum HTTPBytes {
     }
   }
 
-  /// Whether `string` equals `lowercase` (which must be lower-case ASCII) ignoring ASCII case.
-  static func equalsIgnoringCase<S: StringProtocol>(_ string: S, _ lowercase: String) -> Bool {
-    var lhs = string.utf8.makeIterator()
-    var rhs = lowercase.utf8.makeIterator()
-    while true {
-      switch (lhs.next(), rhs.next()) {
-      case (nil, nil): return true
-      case (let a?, let b?) where lowercased(a) == b: continue
-      default: return false
+  /// Whether two byte strings are equal ignoring ASCII case.
+  static func equalsIgnoringCase(
+    _ lhs: UnsafeBufferPointer<UInt8>, _ rhs: UnsafeBufferPointer<UInt8>
+  ) -> Bool {
+    guard lhs.count == rhs.count else { return false }
+    for index in 0..<lhs.count where lhs[index] != rhs[index] {
+      guard lowercased(lhs[index]) == lowercased(rhs[index]) else { return false }
+    }
+    return true
+  }
+
+  /// Whether `bytes` equal the constant `text` ignoring ASCII case.
+  static func equalsIgnoringCase(_ bytes: UnsafeBufferPointer<UInt8>, _ text: StaticString) -> Bool
+  {
+    equalsIgnoringCase(
+      bytes, UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+  }
+
+  /// Whether `string` equals the constant `text` ignoring ASCII case.
+  static func equalsIgnoringCase(_ string: String, _ text: StaticString) -> Bool {
+    guard string.utf8.count == text.utf8CodeUnitCount else { return false }
+    var string = string
+    return string.withUTF8 { equalsIgnoringCase($0, text) }
+  }
+
+  /// Whether two strings are equal ignoring ASCII case, without allocating.
+  static func equalsIgnoringCase(_ lhs: String, _ rhs: String) -> Bool {
+    guard lhs.utf8.count == rhs.utf8.count else { return false }
+    var lhs = lhs
+    var rhs = rhs
+    return lhs.withUTF8 { left in rhs.withUTF8 { right in equalsIgnoringCase(left, right) } }
+  }
+
+  /// Calls `body` with each non-empty element of the comma-separated list `value`, OWS trimmed,
+  /// until `body` returns false. Allocates nothing.
+  static func forEachListElement(
+    _ value: String, _ body: (UnsafeBufferPointer<UInt8>) -> Bool
+  ) {
+    var value = value
+    value.withUTF8 { bytes in
+      var start = 0
+      while start <= bytes.count {
+        var end = start
+        while end < bytes.count, bytes[end] != comma { end += 1 }
+        var first = start
+        var last = end
+        while first < last, isWhitespace(bytes[first]) { first += 1 }
+        while last > first, isWhitespace(bytes[last - 1]) { last -= 1 }
+        if first < last, !body(UnsafeBufferPointer(rebasing: bytes[first..<last])) { return }
+        start = end + 1
       }
     }
-  }
-
-  /// Calls `body` with each element of a comma-separated list, OWS trimmed, empty ones skipped.
-  static func forEachListElement(
-    _ value: String, _ body: (Substring) throws(HTTPParserError) -> Void
-  ) throws(HTTPParserError) {
-    for element in value.split(separator: ",", omittingEmptySubsequences: true) {
-      let trimmed = trimmingWhitespace(element)
-      if !trimmed.isEmpty { try body(trimmed) }
-    }
-  }
-
-  /// `text` without leading and trailing SP/HTAB.
-  static func trimmingWhitespace(_ text: Substring) -> Substring {
-    var start = text.utf8.startIndex
-    var end = text.utf8.endIndex
-    while start < end, isWhitespace(text.utf8[start]) { start = text.utf8.index(after: start) }
-    while end > start, isWhitespace(text.utf8[text.utf8.index(before: end)]) {
-      end = text.utf8.index(before: end)
-    }
-    return text[start..<end]
   }
 }

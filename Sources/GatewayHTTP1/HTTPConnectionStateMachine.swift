@@ -57,7 +57,10 @@ public struct HTTPConnectionStateMachine: Sendable {
   }
 
   enum ContinueState: Sendable { case notExpected, pending, sent }
-  enum ResponseState: Sendable, Equatable { case notStarted, started(close: Bool) }
+  enum ResponseState: Sendable, Equatable {
+    case notStarted
+    case started(close: Bool)
+  }
 
   var parser: HTTPRequestParser
   var state: State = .idle
@@ -70,7 +73,8 @@ public struct HTTPConnectionStateMachine: Sendable {
   ///   - limits: The request parser's limits.
   ///   - assertOnInvalidTransition: Assert (in debug builds) on our own misuse; tests of the
   ///     poisoned state pass false.
-  public init(limits: HTTPParserLimits = HTTPParserLimits(), assertOnInvalidTransition: Bool = true) {
+  public init(limits: HTTPParserLimits = HTTPParserLimits(), assertOnInvalidTransition: Bool = true)
+  {
     self.parser = HTTPRequestParser(limits: limits)
     self.assertOnInvalidTransition = assertOnInvalidTransition
   }
@@ -136,7 +140,7 @@ public struct HTTPConnectionStateMachine: Sendable {
       let continueExpected = head.expectsContinue && hasBody
       state = .inFlight(
         InFlight(
-          keepAlive: head.keepAlive, isHTTP10: head.version < .http1_1,
+          keepAlive: head.keepAlive, isHTTP10: head.version < .http11,
           continueState: continueExpected ? .pending : .notExpected))
       return .receivedHead(head, continueExpected: continueExpected)
     case nil:
@@ -194,7 +198,7 @@ public struct HTTPConnectionStateMachine: Sendable {
         return needMoreBytesOrClose()
       case .head:
         _ = poison("the parser produced a head inside a drained body")
-      return .close
+        return .close
       }
     }
   }

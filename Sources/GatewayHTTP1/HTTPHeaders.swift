@@ -39,18 +39,16 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
 
   /// Removes every field named `name` (any case).
   public mutating func remove(name: String) {
-    let lowered = name.lowercased()
-    fields.removeAll { HTTPBytes.equalsIgnoringCase($0.name, lowered) }
+    fields.removeAll { HTTPBytes.equalsIgnoringCase($0.name, name) }
   }
 
   /// Replaces every field named `name` by one field with `value`, at the first one's position.
   public mutating func replaceOrAdd(name: String, value: String) {
-    let lowered = name.lowercased()
-    if let first = fields.firstIndex(where: { HTTPBytes.equalsIgnoringCase($0.name, lowered) }) {
+    if let first = fields.firstIndex(where: { HTTPBytes.equalsIgnoringCase($0.name, name) }) {
       fields[first].value = value
       var index = fields.index(after: first)
       while index < fields.endIndex {
-        if HTTPBytes.equalsIgnoringCase(fields[index].name, lowered) {
+        if HTTPBytes.equalsIgnoringCase(fields[index].name, name) {
           fields.remove(at: index)
         } else {
           index += 1
@@ -63,14 +61,12 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
 
   /// The first value of the field named `name` (any case), or nil.
   public subscript(name: String) -> String? {
-    let lowered = name.lowercased()
-    return fields.first { HTTPBytes.equalsIgnoringCase($0.name, lowered) }?.value
+    fields.first { HTTPBytes.equalsIgnoringCase($0.name, name) }?.value
   }
 
   /// Every value of the fields named `name` (any case), in order.
   public func values(for name: String) -> [String] {
-    let lowered = name.lowercased()
-    return fields.lazy.filter { HTTPBytes.equalsIgnoringCase($0.name, lowered) }.map(\.value)
+    fields.lazy.filter { HTTPBytes.equalsIgnoringCase($0.name, name) }.map(\.value)
   }
 
   /// Whether a field named `name` (any case) is present.
@@ -78,14 +74,18 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
 
   /// Whether any comma-separated element of any `name` field equals `token` (any case).
   public func containsToken(_ token: String, in name: String) -> Bool {
-    let loweredToken = token.lowercased()
-    for value in values(for: name) {
-      for element in value.split(separator: ",")
-      where HTTPBytes.equalsIgnoringCase(HTTPBytes.trimmingWhitespace(element), loweredToken) {
-        return true
+    var token = token
+    return token.withUTF8 { tokenBytes in
+      var found = false
+      for field in fields where HTTPBytes.equalsIgnoringCase(field.name, name) {
+        HTTPBytes.forEachListElement(field.value) { element in
+          found = HTTPBytes.equalsIgnoringCase(element, tokenBytes)
+          return !found
+        }
+        if found { break }
       }
+      return found
     }
-    return false
   }
 
   public func makeIterator() -> IndexingIterator<[Field]> { fields.makeIterator() }

@@ -8,8 +8,8 @@ public struct HTTPVersion: Sendable, Hashable, Comparable, CustomStringConvertib
     self.minor = minor
   }
 
-  public static let http1_0 = HTTPVersion(major: 1, minor: 0)
-  public static let http1_1 = HTTPVersion(major: 1, minor: 1)
+  public static let http10 = HTTPVersion(major: 1, minor: 0)
+  public static let http11 = HTTPVersion(major: 1, minor: 1)
 
   public static func < (lhs: Self, rhs: Self) -> Bool {
     (lhs.major, lhs.minor) < (rhs.major, rhs.minor)
@@ -50,7 +50,7 @@ public struct HTTPRequestHead: Sendable, Equatable {
 
   /// Creates a head, deriving ``keepAlive`` and ``expectsContinue`` from `headers`.
   public init(
-    method: String, target: String, version: HTTPVersion = .http1_1,
+    method: String, target: String, version: HTTPVersion = .http11,
     headers: HTTPHeaders = HTTPHeaders(), bodyFraming: HTTPBodyFraming = .none
   ) {
     self.method = method
@@ -58,7 +58,7 @@ public struct HTTPRequestHead: Sendable, Equatable {
     self.version = version
     self.headers = headers
     self.bodyFraming = bodyFraming
-    if version >= .http1_1 {
+    if version >= .http11 {
       keepAlive = !headers.containsToken("close", in: "connection")
     } else {
       keepAlive =
@@ -67,11 +67,14 @@ public struct HTTPRequestHead: Sendable, Equatable {
         && !headers.contains(name: "transfer-encoding")
     }
     expectsContinue =
-      version >= .http1_1
-      && headers.values(for: "expect").contains { HTTPBytes.equalsIgnoringCase($0, "100-continue") }
+      version >= .http11
+      && headers.fields.contains {
+        HTTPBytes.equalsIgnoringCase($0.name, "expect")
+          && HTTPBytes.equalsIgnoringCase($0.value, "100-continue")
+      }
   }
 
   /// Whether a chunked response may be sent (HTTP/1.1 and later); otherwise stream with
   /// ``HTTPResponseFraming/untilClose``.
-  public var acceptsChunkedResponse: Bool { version >= .http1_1 }
+  public var acceptsChunkedResponse: Bool { version >= .http11 }
 }

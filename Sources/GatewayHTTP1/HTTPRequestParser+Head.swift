@@ -18,7 +18,8 @@ extension HTTPRequestParser {
         guard index > targetStart, index < bytes.count, bytes[index] == HTTPBytes.space else {
           return nil
         }
-        let method = String(decoding: UnsafeBufferPointer(rebasing: bytes[..<methodEnd]), as: UTF8.self)
+        let method = String(
+          decoding: UnsafeBufferPointer(rebasing: bytes[..<methodEnd]), as: UTF8.self)
         let target = String(
           decoding: UnsafeBufferPointer(rebasing: bytes[targetStart..<index]), as: UTF8.self)
         return (method, target, Self.version(UnsafeBufferPointer(rebasing: bytes[(index + 1)...])))
@@ -150,25 +151,32 @@ extension HTTPRequestParser {
     var sawTransferEncoding = false
     var codings = 0
     var lastIsChunked = false
+    var failure: HTTPParserError?
     for field in headers.fields {
-      let nameLength = field.name.utf8.count
-      if nameLength == 14, HTTPBytes.equalsIgnoringCase(field.name, "content-length") {
+      if HTTPBytes.equalsIgnoringCase(field.name, "content-length") {
         var elements = 0
-        try HTTPBytes.forEachListElement(field.value) { (element) throws(HTTPParserError) in
+        HTTPBytes.forEachListElement(field.value) { element in
           elements += 1
-          let length = try contentLengthValue(element)
+          guard let length = contentLengthValue(element) else {
+            failure = invalidContentLength
+            return false
+          }
           if let previous = contentLength, previous != length {
-            throw HTTPParserError(
+            failure = HTTPParserError(
               code: .conflictingContentLengths, message: "Content-Length values differ.")
+            return false
           }
           contentLength = length
+          return true
         }
+        if let failure { throw failure }
         if elements == 0 { throw invalidContentLength }
-      } else if nameLength == 17, HTTPBytes.equalsIgnoringCase(field.name, "transfer-encoding") {
+      } else if HTTPBytes.equalsIgnoringCase(field.name, "transfer-encoding") {
         sawTransferEncoding = true
-        try HTTPBytes.forEachListElement(field.value) { element in
+        HTTPBytes.forEachListElement(field.value) { element in
           codings += 1
           lastIsChunked = HTTPBytes.equalsIgnoringCase(element, "chunked")
+          return true
         }
       }
     }
@@ -190,17 +198,18 @@ extension HTTPRequestParser {
     return .contentLength(contentLength)
   }
 
-  private static func contentLengthValue(_ text: Substring) throws(HTTPParserError) -> Int {
+  /// A non-negative decimal, or nil when empty, non-numeric or overflowing.
+  private static func contentLengthValue(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
     var value = 0
-    for byte in text.utf8 {
+    for byte in bytes {
       let digit = byte &- UInt8(ascii: "0")
-      guard digit < 10 else { throw invalidContentLength }
+      guard digit < 10 else { return nil }
       let (shifted, overflow) = value.multipliedReportingOverflow(by: 10)
       let (sum, overflow2) = shifted.addingReportingOverflow(Int(digit))
-      guard !overflow, !overflow2 else { throw invalidContentLength }
+      guard !overflow, !overflow2 else { return nil }
       value = sum
     }
-    return value
+    return bytes.isEmpty ? nil : value
   }
 
   private static var invalidContentLength: HTTPParserError {

@@ -63,7 +63,7 @@ public struct HTTPRequestParser: Sendable {
   var fieldCount = 0
   var method = ""
   var target = ""
-  var version = HTTPVersion.http1_1
+  var version = HTTPVersion.http11
   var headers = HTTPHeaders()
   /// Decoded bytes of the current chunked body so far, including the current chunk.
   var chunkedBodyBytes = 0
@@ -100,11 +100,12 @@ public struct HTTPRequestParser: Sendable {
   }
 
   /// Drops consumed bytes when that is cheap: always when all are consumed, else once at least
-  /// half the buffer is consumed, so the shifting is amortised O(1) per byte.
+  /// half the buffer (and 4 KiB) is consumed, so the shifting is amortised O(1) per byte.
   private mutating func compactBeforeAppend() {
     guard readIndex > 0 else { return }
     if readIndex == buffer.count {
-      buffer.removeAll(keepingCapacity: true)
+      // Keep a head-sized allocation; give back what a large body grew.
+      buffer.removeAll(keepingCapacity: buffer.capacity <= 64 * 1024)
       readIndex = 0
     } else if readIndex >= 4096, readIndex * 2 >= buffer.count {
       buffer.removeSubrange(0..<readIndex)
@@ -160,7 +161,8 @@ public struct HTTPRequestParser: Sendable {
       case .contentBody(let remaining):
         guard bufferedByteCount > 0 else { return nil }
         let part = take(min(remaining, bufferedByteCount))
-        state = part.count == remaining ? .messageEnd : .contentBody(remaining: remaining - part.count)
+        state =
+          part.count == remaining ? .messageEnd : .contentBody(remaining: remaining - part.count)
         return .bodyPart(part)
 
       case .chunkSizeLine:
@@ -182,7 +184,8 @@ public struct HTTPRequestParser: Sendable {
       case .chunkData(let remaining):
         guard bufferedByteCount > 0 else { return nil }
         let part = take(min(remaining, bufferedByteCount))
-        state = part.count == remaining ? .chunkDataEnd : .chunkData(remaining: remaining - part.count)
+        state =
+          part.count == remaining ? .chunkDataEnd : .chunkData(remaining: remaining - part.count)
         return .bodyPart(part)
 
       case .chunkDataEnd:

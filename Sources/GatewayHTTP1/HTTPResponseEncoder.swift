@@ -52,7 +52,9 @@ public enum HTTPResponseEncoder {
         appendCRLF(&output)
       }
     case .chunked:
-      if !head.statusForbidsBody { output.append(contentsOf: "Transfer-Encoding: chunked\r\n".utf8) }
+      if !head.statusForbidsBody {
+        output.append(contentsOf: "Transfer-Encoding: chunked\r\n".utf8)
+      }
     case .untilClose:
       break
     }
@@ -130,7 +132,8 @@ public enum HTTPResponseEncoder {
     withUnsafeMutableBytes(of: &digits) { scratch in
       repeat {
         let digit = UInt8(remaining % UInt(radix))
-        scratch[23 - count] = digit < 10 ? digit + UInt8(ascii: "0") : digit - 10 + UInt8(ascii: "a")
+        scratch[23 - count] =
+          digit < 10 ? digit + UInt8(ascii: "0") : digit - 10 + UInt8(ascii: "a")
         remaining /= UInt(radix)
         count += 1
       } while remaining > 0 && count < 24

@@ -49,7 +49,9 @@ public struct HTTPResponseHead: Sendable, Equatable {
   }
 
   /// Whether this status never has a body (1xx, 204, 304).
-  public var statusForbidsBody: Bool { (100..<200).contains(status) || status == 204 || status == 304 }
+  public var statusForbidsBody: Bool {
+    (100..<200).contains(status) || status == 204 || status == 304
+  }
 
   /// The RFC 9110 reason phrase for `status`, or "Unknown".
   public static func standardReason(for status: Int) -> String {

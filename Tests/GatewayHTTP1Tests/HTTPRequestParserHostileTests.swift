@@ -13,7 +13,8 @@ struct HTTPRequestParserHostileTests {
     "GET / HTTP/1.1 \r\n\r\n", "GET\r\n\r\n", "GET /a\u{1}b HTTP/1.1\r\n\r\n",
   ])
   func malformedRequestLine(line: String) {
-    let code: HTTPParserError.Code = line.hasSuffix("1.1 \r\n\r\n") ? .invalidVersion : .invalidRequestLine
+    let code: HTTPParserError.Code =
+      line.hasSuffix("1.1 \r\n\r\n") ? .invalidVersion : .invalidRequestLine
     #expect(expectParseError(line, code).isEmpty)
   }
 
@@ -77,7 +78,8 @@ struct HTTPRequestParserHostileTests {
     expectParseError(
       "POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
       .conflictingContentLengths)
-    expectParseError("POST / HTTP/1.1\r\nContent-Length: 3, 4\r\n\r\nabcd", .conflictingContentLengths)
+    expectParseError(
+      "POST / HTTP/1.1\r\nContent-Length: 3, 4\r\n\r\nabcd", .conflictingContentLengths)
   }
 
   @Test(arguments: ["abc", "-1", "+5", "1 2", "0x10", "", "99999999999999999999", "1.0"])
@@ -88,7 +90,8 @@ struct HTTPRequestParserHostileTests {
   @Test(arguments: ["gzip", "gzip, chunked", "chunked, gzip", "chunked, chunked", "identity", ""])
   func transferEncodingOtherThanChunked(value: String) {
     expectParseError(
-      "POST / HTTP/1.1\r\nTransfer-Encoding: \(value)\r\n\r\n0\r\n\r\n", .unsupportedTransferEncoding)
+      "POST / HTTP/1.1\r\nTransfer-Encoding: \(value)\r\n\r\n0\r\n\r\n",
+      .unsupportedTransferEncoding)
   }
 
   @Test func chunkedTwiceAcrossLines() {
@@ -114,10 +117,12 @@ struct HTTPRequestParserHostileTests {
   }
 
   @Test func requestLineOverLimit() {
-    expectParseError("GET /" + String(repeating: "a", count: 30) + " HTTP/1.1\r\n\r\n",
+    expectParseError(
+      "GET /" + String(repeating: "a", count: 30) + " HTTP/1.1\r\n\r\n",
       .requestLineTooLong, limits: Self.small)
     // Detected without waiting for the line to end.
-    expectParseError("GET /" + String(repeating: "a", count: 40), .requestLineTooLong, limits: Self.small)
+    expectParseError(
+      "GET /" + String(repeating: "a", count: 40), .requestLineTooLong, limits: Self.small)
   }
 
   @Test func requestLineAtLimitIsAccepted() {

@@ -13,8 +13,9 @@ struct HTTPRequestParserTests {
     }
     #expect(head.method == "GET")
     #expect(head.target == "/-/health")
-    #expect(head.version == .http1_1)
-    #expect(head.headers.fields == [.init(name: "Host", value: "x"), .init(name: "Accept", value: "*/*")])
+    #expect(head.version == .http11)
+    #expect(
+      head.headers.fields == [.init(name: "Host", value: "x"), .init(name: "Accept", value: "*/*")])
     #expect(head.bodyFraming == HTTPBodyFraming.none)
     #expect(head.keepAlive)
     #expect(!head.expectsContinue)
@@ -120,15 +121,16 @@ struct HTTPRequestParserTests {
     #expect(outcome.events.count == 1)
   }
 
-  @Test(arguments: [
-    ("HTTP/1.1", nil, true),
-    ("HTTP/1.1", "close", false),
-    ("HTTP/1.1", "keep-alive, Close", false),
-    ("HTTP/1.1", "Upgrade", true),
-    ("HTTP/1.0", nil, false),
-    ("HTTP/1.0", "Keep-Alive", true),
-    ("HTTP/1.0", "close", false),
-  ] as [(String, String?, Bool)])
+  @Test(
+    arguments: [
+      ("HTTP/1.1", nil, true),
+      ("HTTP/1.1", "close", false),
+      ("HTTP/1.1", "keep-alive, Close", false),
+      ("HTTP/1.1", "Upgrade", true),
+      ("HTTP/1.0", nil, false),
+      ("HTTP/1.0", "Keep-Alive", true),
+      ("HTTP/1.0", "close", false),
+    ] as [(String, String?, Bool)])
   func keepAlive(version: String, connection: String?, expected: Bool) {
     let header = connection.map { "Connection: \($0)\r\n" } ?? ""
     let outcome = parseInEverySplit("GET / \(version)\r\n\(header)\r\n")
@@ -141,7 +143,7 @@ struct HTTPRequestParserTests {
 
   @Test func http10DoesNotExpectContinue() {
     let head = HTTPRequestHead(
-      method: "POST", target: "/", version: .http1_0, headers: ["Expect": "100-continue"])
+      method: "POST", target: "/", version: .http10, headers: ["Expect": "100-continue"])
     #expect(!head.expectsContinue)
     #expect(!head.acceptsChunkedResponse)
   }
