@@ -8,6 +8,13 @@ import Dispatch
 // with a sysexits code.
 
 signal(SIGPIPE, SIG_IGN)
+// A parent may have started us with signals blocked (Foundation's Process does); unblock the
+// ones we stop on, or SIGTERM would stay pending forever.
+var stopSignals = sigset_t()
+sigemptyset(&stopSignals)
+sigaddset(&stopSignals, SIGTERM)
+sigaddset(&stopSignals, SIGINT)
+sigprocmask(SIG_UNBLOCK, &stopSignals, nil)
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 var environment: [String: String] = [:]

@@ -725,6 +725,8 @@ def main(argv=None):
             info["addresses"].append("%s:%d" % (host, bound))
 
     stop = threading.Event()
+    # A parent may start us with these blocked (Swift's Foundation.Process does).
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
 

@@ -53,12 +53,13 @@ final class Gateway {
   var log: String { child.stderr }
 }
 
-/// A curl run's outcome.
+/// A curl run's outcome: the final response's status, headers and body.
 struct CurlResult {
   let exitCode: Int32
   let status: Int
   let headers: [(String, String)]
   let body: [UInt8]
+  let stderr: String
 
   func header(_ name: String) -> String? {
     headers.first { $0.0.lowercased() == name.lowercased() }?.1
@@ -69,50 +70,79 @@ struct CurlResult {
 
 /// Runs the real curl binary against the gateway's Unix socket.
 enum Curl {
+  /// Runs curl with `-i`, reading everything from its stdout (so it works as another user too).
   static func run(
     socket: String, path: String, method: String = "POST", headers: [String] = [],
-    body: [UInt8]? = nil, extra: [String] = [], user: String? = nil,
-    directory: TemporaryDirectory
+    body: [UInt8]? = nil, extra: [String] = [], user: String? = nil
   ) throws -> CurlResult {
-    let id = UUID().uuidString
-    let headerFile = directory.file("curl-\(id).headers")
-    let bodyFile = directory.file("curl-\(id).body")
-    var arguments = ["-sS", "--unix-socket", socket, "-X", method, "-D", headerFile, "-o", bodyFile]
+    var arguments = ["-sS", "-i", "--unix-socket", socket, "-X", method]
     for header in headers { arguments += ["-H", header] }
-    if let body {
-      let requestFile = directory.file("curl-\(id).request")
-      FileManager.default.createFile(atPath: requestFile, contents: Data(body))
-      arguments += ["--data-binary", "@" + requestFile]
-    }
+    if body != nil { arguments += ["--data-binary", "@-"] }
     arguments += extra
     arguments.append("http://localhost" + path)
-    let process = Process()
-    if let user {
-      // Run as another user: the files it writes must be in a place that user can write.
-      process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-      process.arguments = ["--reuid=\(user)", "--regid=\(user)", "--clear-groups", "/usr/bin/curl"]
-        + arguments
-    } else {
-      process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-      process.arguments = arguments
-    }
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    let headerText = (try? String(contentsOfFile: headerFile, encoding: .utf8)) ?? ""
-    var status = 0
-    var parsed: [(String, String)] = []
-    for line in headerText.components(separatedBy: "\r\n") {
-      if line.hasPrefix("HTTP/") {
-        let parts = line.split(separator: " ")
-        if parts.count > 1, let code = Int(parts[1]), code >= 200 { status = code; parsed = [] }
-      } else if let colon = line.firstIndex(of: ":") {
-        parsed.append((String(line[..<colon]),
-                       line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
-      }
-    }
-    let bytes = (try? Data(contentsOf: URL(fileURLWithPath: bodyFile))).map { [UInt8]($0) } ?? []
-    return CurlResult(exitCode: process.terminationStatus, status: status, headers: parsed, body: bytes)
+    let (code, output, errors) = try runProcess(
+      user.map { _ in "/usr/bin/setpriv" } ?? "/usr/bin/curl",
+      user.map { ["--reuid=\($0)", "--regid=\($0)", "--clear-groups", "/usr/bin/curl"] + arguments }
+        ?? arguments,
+      input: body ?? [])
+    return parse(code: code, output: output, stderr: errors)
   }
+
+  /// Splits `-i` output into the final head and the body (skipping 1xx heads).
+  static func parse(code: Int32, output: [UInt8], stderr: String) -> CurlResult {
+    var rest = output[...]
+    var status = 0
+    var headers: [(String, String)] = []
+    while let end = rest.firstRange(of: [13, 10, 13, 10]) {
+      let headText = String(decoding: rest[..<end.lowerBound], as: UTF8.self)
+      rest = rest[end.upperBound...]
+      let lines = headText.components(separatedBy: "\r\n")
+      let statusParts = lines.first?.split(separator: " ") ?? []
+      status = statusParts.count > 1 ? Int(statusParts[1]) ?? 0 : 0
+      headers = lines.dropFirst().compactMap { line in
+        guard let colon = line.firstIndex(of: ":") else { return nil }
+        return (String(line[..<colon]),
+                line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+      }
+      if status >= 200 { break }
+    }
+    return CurlResult(exitCode: code, status: status, headers: headers, body: Array(rest), stderr: stderr)
+  }
+}
+
+/// Runs a program to completion, feeding `input` and collecting stdout and stderr.
+func runProcess(
+  _ executable: String, _ arguments: [String], input: [UInt8] = []
+) throws -> (Int32, [UInt8], String) {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: executable)
+  process.arguments = arguments
+  let stdin = Pipe()
+  let stdout = Pipe()
+  let stderr = Pipe()
+  process.standardInput = stdin
+  process.standardOutput = stdout
+  process.standardError = stderr
+  try process.run()
+  let writer = Thread {
+    stdin.fileHandleForWriting.write(Data(input))
+    try? stdin.fileHandleForWriting.close()
+  }
+  writer.start()
+  let errorData = LockedData()
+  let errorReader = Thread { errorData.set(stderr.fileHandleForReading.readDataToEndOfFile()) }
+  errorReader.start()
+  let output = stdout.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  while errorData.get() == nil { usleep(1000) }
+  return (process.terminationStatus, [UInt8](output), String(decoding: errorData.get()!, as: UTF8.self))
+}
+
+/// A Data slot shared between a reader thread and the test.
+final class LockedData: @unchecked Sendable {
+  // Guarded by `lock`.
+  private let lock = NSLock()
+  private var data: Data?
+  func set(_ value: Data) { lock.lock(); data = value; lock.unlock() }
+  func get() -> Data? { lock.lock(); defer { lock.unlock() }; return data }
 }

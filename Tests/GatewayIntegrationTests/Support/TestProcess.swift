@@ -59,8 +59,8 @@ final class ChildProcess {
        environment: [String: String]? = nil) throws {
     stdoutPath = directory.file("\(name).out")
     stderrPath = directory.file("\(name).err")
-    FileManager.default.createFile(atPath: stdoutPath, contents: nil)
-    FileManager.default.createFile(atPath: stderrPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: stdoutPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
@@ -72,11 +72,13 @@ final class ChildProcess {
 
   deinit { stop() }
 
+  /// SIGTERM, then SIGKILL if it has not exited within 5 s.
   func stop() {
-    if process.isRunning {
-      process.terminate()
-      process.waitUntilExit()
-    }
+    guard process.isRunning else { return }
+    process.terminate()
+    for _ in 0..<500 where process.isRunning { usleep(10_000) }
+    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    process.waitUntilExit()
   }
 
   var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }

@@ -1,0 +1,51 @@
+import Foundation
+
+/// A reference agent and a gateway in front of it, in one private directory.
+final class Fixture {
+  let directory: TemporaryDirectory
+  let agent: ReferenceAgent
+  let gateway: Gateway
+
+  init(agentArguments: [String] = [], gatewayArguments: [String] = []) throws {
+    directory = try TemporaryDirectory()
+    agent = try ReferenceAgent(directory: directory, arguments: agentArguments)
+    gateway = try Gateway(agent: agent.address, directory: directory, arguments: gatewayArguments)
+  }
+
+  /// A gRPC-Web call through the gateway with curl.
+  func web(
+    _ path: String, _ message: [UInt8] = [], headers: [String] = [],
+    contentType: String = "application/grpc-web+proto"
+  ) throws -> (CurlResult, GRPCWeb.Response?) {
+    let result = try Curl.run(
+      socket: gateway.socketPath, path: path,
+      headers: ["Content-Type: \(contentType)"] + headers, body: GRPCWeb.frame(message))
+    return (result, GRPCWeb.parse(result.body))
+  }
+
+  /// Unlocks the session through the gateway with the caller's Basic credentials.
+  func unlock() throws {
+    var password = ProtoWriter()
+    password.string(1, "secret-password")
+    let (result, response) = try web(
+      "/polykey.v1.ClientService/SessionsUnlock", password.bytes,
+      headers: ["Authorization: Basic " + Data(":secret-password".utf8).base64EncodedString()])
+    guard result.status == 200, response?.trailers["grpc-status"] == "0" else {
+      throw TestFailure("unlock failed: \(result.status) \(result.text)")
+    }
+  }
+}
+
+/// The SHA-256 of `text` in hex (the reference agent reports credential hashes).
+func sha256Hex(_ text: String) throws -> String {
+  let (_, output, _) = try runProcess("/usr/bin/sha256sum", [], input: Array(text.utf8))
+  return String(decoding: output, as: UTF8.self).split(separator: " ").first.map(String.init) ?? ""
+}
+
+/// An `EchoRequest`.
+func echoRequest(payload: [UInt8] = Array("hello".utf8), requireAuth: Bool = true) -> [UInt8] {
+  var writer = ProtoWriter()
+  writer.bytes(1, payload)
+  writer.bool(2, requireAuth)
+  return writer.bytes
+}
