@@ -168,6 +168,7 @@ public final class AgentClient {
   func remove(_ transfer: AgentTransfer) {
     guard transfers.removeValue(forKey: transfer.easy) != nil else { return }
     curl_multi_remove_handle(multi, transfer.easy)
+    transferEnded(transfer)
     transfer.release()
   }
 
