@@ -15,7 +15,7 @@ if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then
 fi
 
 if [ "${SKIP_SETUP:-0}" != 1 ]; then
-  bash deploy/setup.sh
+  bash deploy/setup.sh >&2
 fi
 
 swift build -c release --product session-gateway >&2

@@ -252,8 +252,26 @@ enum EndToEndBenchmark {
     if tokenMetadata {
       let stored = readSmallFile(stack.tokenFile) ?? ""
       let stripped = stored.split(separator: "\n").first.map(String.init) ?? ""
-      say("      token file after the run: '\(stripped)' (the agent's rotating bench-<n> tokens expected)")
+      say(
+        "      token file after the run: '\(stripped)' (the agent's rotating bench-<n> tokens expected); "
+          + "it lives on \(fileSystemName(stack.directory)): the token path's cost depends on it")
     }
     guard stack.gateway.isRunning else { throw BenchmarkError("the gateway exited during the run") }
   }
+}
+
+/// The file system type of `path` (the longest matching mount point in /proc/self/mounts), for the
+/// report: token writes cost what the file system makes them cost.
+func fileSystemName(_ path: String) -> String {
+  var best = ("", "an unknown file system")
+  for line in (readSmallFile("/proc/self/mounts") ?? "").split(separator: "\n") {
+    let fields = line.split(separator: " ")
+    guard fields.count >= 4 else { continue }
+    let mountPoint = String(fields[1])
+    let matches = mountPoint == "/" || path == mountPoint || path.hasPrefix(mountPoint + "/")
+    if matches && mountPoint.count >= best.0.count {
+      best = (mountPoint, "\(fields[2]) (\(mountPoint), \(fields[3]))")
+    }
+  }
+  return best.1
 }
