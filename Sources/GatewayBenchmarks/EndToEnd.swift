@@ -23,7 +23,9 @@ final class Stack {
   static let seedToken = "bench-seed"
 
   init(options: EndToEndOptions, tokenMetadata: Bool) throws(BenchmarkError) {
-    var template = Array("/tmp/gateway-bench.XXXXXX".utf8CString)
+    // $TMPDIR decides where the sockets and the token file live (default /tmp).
+    let base = getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+    var template = Array((base + "/gateway-bench.XXXXXX").utf8CString)
     guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
       throw BenchmarkError("mkdtemp failed")
     }

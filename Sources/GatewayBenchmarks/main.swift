@@ -18,7 +18,7 @@ let usage = """
     --warmup-seconds S e2e warm-up per path and concurrency (default 0.4)
     --concurrency LIST e2e calls in flight, comma-separated (default 1,64)
     --payload BYTES    e2e message size (default 100)
-    --keep             keep the temporary directory (logs, sockets)
+    --keep             keep the temporary directory (logs, sockets; under $TMPDIR, default /tmp)
 
   """
 
