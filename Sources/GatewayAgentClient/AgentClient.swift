@@ -38,6 +38,8 @@ public final class AgentClient {
   private var connectionAnswered = false
   private var opening: AgentTransfer?
   private var waiting: [AgentTransfer] = []
+  /// Easy handles of finished transfers, reset and ready for the next call (at most 256 kept).
+  private var idleEasyHandles: [UnsafeMutableRawPointer] = []
   /// Set while curl is running our callbacks: curl must not be re-entered then.
   private(set) var insideCurl = false
   /// Counters for metrics: transfers started, and connections curl opened.
@@ -70,6 +72,23 @@ public final class AgentClient {
       transfer.release()
     }
     curl_multi_cleanup(multi)
+    for easy in idleEasyHandles { curl_easy_cleanup(easy) }
+  }
+
+  /// A clean easy handle: a reset one from a finished call, or a new one.
+  func takeEasyHandle() -> UnsafeMutableRawPointer? {
+    if let easy = idleEasyHandles.popLast() { return easy }
+    return curl_easy_init()
+  }
+
+  /// Takes back a handle curl no longer uses.
+  func returnEasyHandle(_ easy: UnsafeMutableRawPointer) {
+    if idleEasyHandles.count < 256 {
+      curl_easy_reset(easy)
+      idleEasyHandles.append(easy)
+    } else {
+      curl_easy_cleanup(easy)
+    }
   }
 
   private static let initializeCurlOnce: Void = {

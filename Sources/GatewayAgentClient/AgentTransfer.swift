@@ -34,7 +34,9 @@ public final class AgentTransfer {
     client: AgentClient, url: String, headers: [String], bodyLength: Int?,
     timeoutMilliseconds: Int, delegate: any AgentTransferDelegate
   ) throws(CurlError) {
-    guard let easy = curl_easy_init() else { throw CurlError(message: "curl_easy_init failed") }
+    guard let easy = client.takeEasyHandle() else {
+      throw CurlError(message: "curl_easy_init failed")
+    }
     self.easy = easy
     self.client = client
     self.delegate = delegate
@@ -112,10 +114,10 @@ public final class AgentTransfer {
     try check(cgw_curl_easy_setopt_long(easy, option, value))
   }
 
-  /// Frees the handle; called exactly once, after curl let go of it.
+  /// Gives the handle back for reuse; called exactly once, after curl let go of it.
   func release() {
     delegate = nil
-    curl_easy_cleanup(easy)
+    client.returnEasyHandle(easy)
     curl_slist_free_all(headerList)
     headerList = nil
     errorBuffer.deallocate()

@@ -39,6 +39,8 @@ public final class Server {
       throw ServerError("cannot start the agent client: \(error)")
     }
     session = Session(store: TokenStore(path: configuration.tokenFile))
+    let loopHandle = loop.handle
+    session.writeInBackground { work in loopHandle.execute(work) }
     var limits = HTTPParserLimits()
     limits.maxBodySize = configuration.maxBodyBytes
     httpLimits = limits
@@ -72,6 +74,7 @@ public final class Server {
       throw ServerError("cannot watch the listening socket: \(error)")
     }
     loop.onTurnEnd = { [unowned self] in self.flushDirty() }
+    scheduleIdleSweep()
     logger.info(
       "serving", ["socket": listener.path, "agent": configuration.agent?.description ?? "",
         "tokenFile": session.store.path])
@@ -173,6 +176,21 @@ public final class Server {
   }
 
   var activeConnections: Int { connections.count }
+
+  /// Closes kept-alive connections idle for longer than the idle timeout, once a second (one
+  /// timer for all connections instead of one re-armed per request).
+  private func scheduleIdleSweep() {
+    loop.schedule(after: 1_000_000_000) { [weak self] in
+      guard let self else { return }
+      let limit = UInt64(self.configuration.idleTimeoutSeconds) * 1_000_000_000
+      let now = MonotonicClock.now()
+      for connection in self.connections.values
+      where connection.isIdle && now &- connection.idleSince > limit {
+        connection.close()
+      }
+      self.scheduleIdleSweep()
+    }
+  }
 
   /// Makes the socket's directory if missing (0700), and refuses one others can write to.
   private static func preparePrivateDirectory(for socketPath: String) throws(SystemError) {

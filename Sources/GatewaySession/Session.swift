@@ -1,13 +1,17 @@
 /// The session the gateway owns: the current token, kept in step with the token file.
 ///
-/// Read before every call (a `stat`, and a read only when the file changed, so a token written
-/// by another client is used at once); every new token the agent hands back is written, unless
-/// it is the one already held.
+/// Before every call the file is `stat`ed and re-read only when it changed, so a token written
+/// by another client is used at once. A new token from the agent is used from the next call on
+/// and written in the background (`TokenWriter`); while that write is under way the in-memory
+/// token wins over the file, so an older token on disk never replaces a newer one in memory.
 public final class Session {
   public let store: TokenStore
   private var cachedToken: String?
   private var cachedVersion: TokenStore.Version = .missing
   private var loaded = false
+  /// Our own writes submitted and not yet reported back.
+  private var writesInFlight = 0
+  private var writer: TokenWriter?
   /// Tokens written to the file, for metrics.
   public private(set) var tokensWritten = 0
   /// The last error reading or writing the file, for the log (never the token).
@@ -15,8 +19,18 @@ public final class Session {
 
   public init(store: TokenStore) { self.store = store }
 
-  /// The token to attach now, re-reading the file if it changed since the last look.
+  /// Writes go through a background writer whose reports come back through `deliver`, which
+  /// must run the given closure on the loop thread.
+  public func writeInBackground(deliver: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void) {
+    let box = LoopBound(self)
+    writer = TokenWriter(store: store) { outcome in
+      deliver { box.value.written(outcome) }
+    }
+  }
+
+  /// The token to attach now, re-reading the file if someone else changed it.
   public func currentToken() -> String? {
+    if writesInFlight > 0 { return cachedToken }
     let version = store.version()
     if loaded && version == cachedVersion { return cachedToken }
     do {
@@ -31,29 +45,40 @@ public final class Session {
     return cachedToken
   }
 
-  /// Stores a token the agent returned; writes the file only when it differs from the held one.
-  /// - Returns: whether the file was written.
+  /// Takes a token the agent returned: used from now on, written unless it is the one held.
+  /// - Returns: whether it was new.
   @discardableResult
   public func received(token: String) -> Bool {
     guard token != currentToken() else { return false }
-    do {
-      try store.write(token)
-      cachedToken = token
-      cachedVersion = store.version()
+    cachedToken = token
+    loaded = true
+    if let writer {
+      writesInFlight += 1
+      writer.submit(token)
+    } else {
+      written(TokenWriter.Outcome(token: token, result: Result { () throws(TokenStoreError) in try store.write(token) }))
+      writesInFlight = 0
+    }
+    return true
+  }
+
+  private func written(_ outcome: TokenWriter.Outcome) {
+    writesInFlight = max(0, writesInFlight - 1)
+    switch outcome.result {
+    case .success(let version):
       tokensWritten += 1
       lastError = nil
-      return true
-    } catch {
+      // Only the newest write tells us the file now matches what we hold.
+      if outcome.token == cachedToken { cachedVersion = version }
+    case .failure(let error):
       lastError = error
-      return false
     }
   }
 
   /// Seeds the file with a token given at start (`--token`, `PK_TOKEN`).
   public func seed(token: String) throws(TokenStoreError) {
-    try store.write(token)
+    cachedVersion = try store.write(token)
     cachedToken = token
-    cachedVersion = store.version()
     loaded = true
   }
 
@@ -68,7 +93,7 @@ public final class Session {
   public static func bearerToken(fromAuthorization value: String) -> String? {
     let parts = value.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
     guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-    let token = parts[1].trimmingPrefix(while: { $0 == " " })
+    let token = parts[1].drop { $0 == " " }
     return token.isEmpty ? nil : String(token)
   }
 }
@@ -76,8 +101,9 @@ public final class Session {
 @available(*, unavailable)
 extension Session: Sendable {}
 
-extension Substring {
-  fileprivate func trimmingPrefix(while predicate: (Character) -> Bool) -> Substring {
-    self.drop(while: predicate)
-  }
+/// Carries a loop-bound reference through a `@Sendable` closure. Safe only because the value is
+/// dereferenced solely on the loop thread (the closure is run there by `EventLoopHandle.execute`).
+struct LoopBound<Value: AnyObject>: @unchecked Sendable {
+  let value: Value
+  init(_ value: Value) { self.value = value }
 }

@@ -26,16 +26,25 @@ public struct TokenStore: Sendable {
     var changedSeconds: Int = 0
     var changedNanoseconds: Int = 0
     public static let missing = Version()
+
+    init() {}
+
+    init(_ info: stat) {
+      device = UInt64(info.st_dev)
+      inode = UInt64(info.st_ino)
+      size = Int64(info.st_size)
+      modifiedSeconds = info.st_mtim.tv_sec
+      modifiedNanoseconds = info.st_mtim.tv_nsec
+      changedSeconds = info.st_ctim.tv_sec
+      changedNanoseconds = info.st_ctim.tv_nsec
+    }
   }
 
   /// The file's current version, or `.missing`.
   public func version() -> Version {
     var info = stat()
     guard stat(path, &info) == 0 else { return .missing }
-    return Version(
-      device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
-      modifiedSeconds: info.st_mtim.tv_sec, modifiedNanoseconds: info.st_mtim.tv_nsec,
-      changedSeconds: info.st_ctim.tv_sec, changedNanoseconds: info.st_ctim.tv_nsec)
+    return Version(info)
   }
 
   /// True when the file exists and others than its owner may read or write it.
@@ -74,27 +83,42 @@ public struct TokenStore: Sendable {
   }
 
   /// Writes `token` and a newline under the lock, creating the file 0600 and its directories 0700.
-  public func write(_ token: String) throws(TokenStoreError) {
-    try makeParentDirectories()
-    let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+  ///
+  /// The new bytes are written over the old ones and the file is then cut to their length, all
+  /// under the exclusive lock, so a reader (which takes the same lock) sees the old token or the
+  /// new one, never a mix. Unlike truncating to zero first, this frees no blocks, which on a
+  /// filesystem mounted with `discard` would stall every write.
+  /// - Returns: the file's version after the write.
+  @discardableResult
+  public func write(_ token: String) throws(TokenStoreError) -> Version {
+    var fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+    if fd < 0 && errno == ENOENT {
+      try makeParentDirectories()
+      fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+    }
     if fd < 0 { throw TokenStoreError(operation: "open", path: path, errno: errno) }
     defer { close(fd) }
     try lock(fd)
     defer { flock(fd, LOCK_UN) }
-    guard ftruncate(fd, 0) == 0 else {
-      throw TokenStoreError(operation: "ftruncate", path: path, errno: errno)
-    }
     var bytes = Array(token.utf8)
     bytes.append(0x0A)
     var offset = 0
     while offset < bytes.count {
-      let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+      let written = bytes[offset...].withUnsafeBytes {
+        pwrite(fd, $0.baseAddress, $0.count, off_t(offset))
+      }
       if written < 0 {
         if errno == EINTR { continue }
         throw TokenStoreError(operation: "write", path: path, errno: errno)
       }
       offset += written
     }
+    guard ftruncate(fd, off_t(bytes.count)) == 0 else {
+      throw TokenStoreError(operation: "ftruncate", path: path, errno: errno)
+    }
+    var info = stat()
+    guard fstat(fd, &info) == 0 else { return version() }
+    return Version(info)
   }
 
   /// Removes the file (the client side of a lock). A missing file is not an error.

@@ -21,7 +21,7 @@ struct GRPCWebCallTests {
     let reply = ProtoReader.fields(try #require(web.messages.first))
     #expect(reply.first { $0.0 == 1 }?.1 == .bytes(Array("hello".utf8)))
     // The agent handed back a fresh token: stored, never passed on.
-    let tokenAfter = try #require(fixture.gateway.storedToken)
+    let tokenAfter = try fixture.gateway.waitForToken(differentFrom: tokenBefore)
     #expect(tokenAfter != tokenBefore)
     #expect(!result.text.contains(tokenAfter) && !result.text.contains(tokenBefore))
     #expect(!result.headers.contains { $0.0.lowercased() == "authorization" })

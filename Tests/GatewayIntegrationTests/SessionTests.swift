@@ -9,11 +9,12 @@ struct SessionTests {
     let fixture = try Fixture()
     try fixture.unlock()
     var seen: Set<String> = []
+    var token = try #require(fixture.gateway.storedToken)
     for _ in 0..<4 {
-      let token = try #require(fixture.gateway.storedToken)
       #expect(seen.insert(token).inserted, "each call leaves a new token")
       let (_, response) = try fixture.web("/polykey.v1.TestService/Echo", echoRequest())
       #expect(response?.trailers["x-echo-auth-outcome"] == "AUTH_OUTCOME_BEARER_VALID")
+      token = try fixture.gateway.waitForToken(differentFrom: token)
     }
     let attributes = try FileManager.default.attributesOfItem(atPath: fixture.gateway.tokenFile)
     #expect((attributes[.posixPermissions] as? Int) == 0o600)
@@ -58,8 +59,7 @@ struct SessionTests {
     #expect(web.trailers["x-echo-authorization-sha256"] == (try sha256Hex(basic)))
     #expect(web.trailers["x-echo-auth-outcome"] == "AUTH_OUTCOME_BASIC_VALID")
     // The token the agent handed back for the Basic call is stored, not passed on.
-    let stored = try #require(fixture.gateway.storedToken)
-    #expect(stored != sessionToken)
+    let stored = try fixture.gateway.waitForToken(differentFrom: sessionToken)
     #expect(!result.text.contains(stored))
   }
 
@@ -78,7 +78,7 @@ struct SessionTests {
     for path in ["/polykey.v1.ClientService/AgentStatus", "/polykey.v1.TestService/Echo"] {
       let (result, _) = try fixture.web(path)
       everything += result.headers.map { "\($0.0): \($0.1)" }.joined() + result.text
-      tokens.append(try #require(fixture.gateway.storedToken))
+      tokens.append(try fixture.gateway.waitForToken(differentFrom: tokens.last))
     }
     let metrics = try Curl.run(socket: fixture.gateway.socketPath, path: "/-/metrics", method: "GET")
     everything += metrics.text + fixture.gateway.log

@@ -21,7 +21,9 @@ final class Connection {
   private var closed = false
   private var readingPaused = false
   private var waitingForWritable = false
-  private var idleTimer: TimerID?
+  /// When the connection last finished a response (or opened); the server's idle sweep closes
+  /// connections idle longer than the idle timeout.
+  private(set) var idleSince = MonotonicClock.now()
   /// Set when a response started and not yet ended.
   private var responseInFlight = false
 
@@ -36,8 +38,10 @@ final class Connection {
     registration = try server.loop.register(fd: fd, interest: .readable) { [unowned self] events in
       self.handle(events)
     }
-    armIdleTimer()
   }
+
+  /// Between requests: no handler and no response under way.
+  var isIdle: Bool { handler == nil && !responseInFlight }
 
   // MARK: Events
 
@@ -77,7 +81,6 @@ final class Connection {
     while !closed {
       switch machine.nextAction() {
       case .receivedHead(let head, let continueExpected):
-        cancelIdleTimer()
         server.metrics.requests += 1
         if continueExpected {
           // Every handler reads its body, so the caller may send it now.
@@ -161,7 +164,7 @@ final class Connection {
       close()
       return
     }
-    armIdleTimerIfIdle()
+    idleSince = MonotonicClock.now()
     process()
   }
 
@@ -250,32 +253,10 @@ final class Connection {
     abandoned?.connectionClosed()
   }
 
-  // MARK: Idle timeout
-
-  private func armIdleTimer() {
-    cancelIdleTimer()
-    let seconds = UInt64(server.configuration.idleTimeoutSeconds)
-    idleTimer = server.loop.schedule(after: seconds * 1_000_000_000) { [weak self] in
-      guard let self else { return }
-      self.idleTimer = nil
-      if self.handler == nil && !self.responseInFlight { self.close() }
-    }
-  }
-
-  private func armIdleTimerIfIdle() {
-    if handler == nil { armIdleTimer() }
-  }
-
-  private func cancelIdleTimer() {
-    if let idleTimer { server.loop.cancel(idleTimer) }
-    idleTimer = nil
-  }
-
   /// Closes now: deregisters, closes the fd, tells the handler.
   func close() {
     guard !closed else { return }
     closed = true
-    cancelIdleTimer()
     abandonHandler()
     if let registration { server.loop.deregister(registration) }
     registration = nil

@@ -101,8 +101,16 @@ struct GRPCMethodPath {
     guard parts.count == 3, parts[0].isEmpty, !parts[1].isEmpty, !parts[2].isEmpty else {
       return nil
     }
-    let allowed = { (c: Character) in c.isLetter || c.isNumber || c == "_" || c == "." }
-    guard parts[1].allSatisfy(allowed), parts[2].allSatisfy(allowed) else { return nil }
+    // Protobuf names are ASCII letters, digits, `_` and `.`; checked as bytes.
+    func allowed(_ byte: UInt8) -> Bool {
+      switch byte {
+      case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+        UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "."):
+        true
+      default: false
+      }
+    }
+    guard parts[1].utf8.allSatisfy(allowed), parts[2].utf8.allSatisfy(allowed) else { return nil }
     self.path = path
     service = parts[1]
     method = parts[2]

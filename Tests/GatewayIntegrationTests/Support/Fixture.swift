@@ -25,6 +25,7 @@ final class Fixture {
 
   /// Unlocks the session through the gateway with the caller's Basic credentials.
   func unlock() throws {
+    let before = gateway.storedToken
     var password = ProtoWriter()
     password.string(1, "secret-password")
     let (result, response) = try web(
@@ -33,6 +34,7 @@ final class Fixture {
     guard result.status == 200, response?.trailers["grpc-status"] == "0" else {
       throw TestFailure("unlock failed: \(result.status) \(result.text)")
     }
+    _ = try gateway.waitForToken(differentFrom: before)
   }
 }
 

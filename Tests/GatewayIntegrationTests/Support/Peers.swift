@@ -49,6 +49,16 @@ final class Gateway {
     return token.isEmpty ? nil : token
   }
 
+  /// Waits (up to 5 s) for the token file to hold a token other than `old`; the gateway writes
+  /// tokens in the background, within milliseconds of the response.
+  func waitForToken(differentFrom old: String?) throws -> String {
+    for _ in 0..<500 {
+      if let token = storedToken, token != old { return token }
+      usleep(10_000)
+    }
+    throw TestFailure("the token file did not change")
+  }
+
   /// Everything the gateway logged so far.
   var log: String { child.stderr }
 }
