@@ -69,6 +69,12 @@ let package = Package(
       name: "GatewaySessionTests", dependencies: ["GatewaySession", "GatewayCore"],
       swiftSettings: swiftSettings),
     .testTarget(
+      name: "GatewayErrorsTests", dependencies: ["GatewayErrors", "GatewayCore"],
+      swiftSettings: swiftSettings),
+    .testTarget(
+      name: "GatewayEventLoopTests", dependencies: ["GatewayEventLoop", "GatewayAgentClient"],
+      swiftSettings: swiftSettings),
+    .testTarget(
       name: "GatewayIntegrationTests", dependencies: ["GatewayCore"],
       swiftSettings: swiftSettings),
   ]
