@@ -105,7 +105,8 @@ import Testing
     #expect(object["type"] as? String == "Error\(text)")
     #expect(object["message"] as? String == text)
     #expect(object["description"] as? String == text)
-    #expect(Set(object.keys) == ["type", "code", "grpcStatus", "message", "description", "exitCode"])
+    #expect(
+      Set(object.keys) == ["type", "code", "grpcStatus", "message", "description", "exitCode"])
     // Control characters never appear raw inside the body.
     #expect(!error.jsonBody.dropLast().contains { $0 < 0x20 })
   }

@@ -11,7 +11,8 @@ struct SocketPair {
 
   init() {
     var fds: [Int32] = [-1, -1]
-    let flags = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
+    let flags =
+      Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
       | Int32(SOCK_CLOEXEC.rawValue)
     precondition(socketpair(AF_UNIX, flags, 0, &fds) == 0, "socketpair: errno \(errno)")
     left = fds[0]

@@ -285,7 +285,10 @@ struct HeldLock: ~Copyable {
     ("BeArEr abc", "abc"),
     ("Bearer    abc", "abc"),
     ("  Bearer abc", "abc"),
-    ("Bearer eyJhbGciOiJIUzI1NiJ9.eyJ4IjoxfQ.a-b_c~+/=", "eyJhbGciOiJIUzI1NiJ9.eyJ4IjoxfQ.a-b_c~+/="),
+    (
+      "Bearer eyJhbGciOiJIUzI1NiJ9.eyJ4IjoxfQ.a-b_c~+/=",
+      "eyJhbGciOiJIUzI1NiJ9.eyJ4IjoxfQ.a-b_c~+/="
+    ),
   ])
   func bearerToken(value: String, token: String) {
     #expect(Session.bearerToken(fromAuthorization: value) == token)

@@ -52,57 +52,57 @@ import Testing
   /// Prints how many tokens it wrote and the last one.
   static let pythonWriter =
     pythonCommon + """
-    writer = sys.argv[3]
-    index = 0
-    last = ""
-    while time.monotonic() < deadline:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
-        lock(fd)
-        os.ftruncate(fd, 0)
-        last = token(writer, index)
-        os.write(fd, (last + "\\n").encode())
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
-        index += 1
-    print(index, last)
-    """
+      writer = sys.argv[3]
+      index = 0
+      last = ""
+      while time.monotonic() < deadline:
+          fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+          lock(fd)
+          os.ftruncate(fd, 0)
+          last = token(writer, index)
+          os.write(fd, (last + "\\n").encode())
+          fcntl.flock(fd, fcntl.LOCK_UN)
+          os.close(fd)
+          index += 1
+      print(index, last)
+      """
 
   /// Polykey's reader: open, lock, read all, unlock, trim. Prints reads, empty reads, bad reads
   /// and the first bad one.
   static let pythonReader =
     pythonCommon + """
-    writers = set(sys.argv[3].split(","))
-    def whole(text):
-        parts = text.split(".")
-        if len(parts) != 4 or parts[0] not in writers or not parts[1].isdigit():
-            return False
-        return text == token(parts[0], int(parts[1]))
-    reads = empty = bad = 0
-    sample = ""
-    while time.monotonic() < deadline:
-        try:
-            fd = os.open(path, os.O_RDONLY)
-        except FileNotFoundError:
-            empty += 1
-            continue
-        lock(fd)
-        data = b""
-        while True:
-            chunk = os.read(fd, 4096)
-            if not chunk:
-                break
-            data += chunk
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
-        text = data.decode("utf-8", "replace").strip()
-        reads += 1
-        if not text:
-            empty += 1
-        elif not whole(text):
-            bad += 1
-            sample = sample or repr(text[:80])
-    print(reads, empty, bad, sample)
-    """
+      writers = set(sys.argv[3].split(","))
+      def whole(text):
+          parts = text.split(".")
+          if len(parts) != 4 or parts[0] not in writers or not parts[1].isdigit():
+              return False
+          return text == token(parts[0], int(parts[1]))
+      reads = empty = bad = 0
+      sample = ""
+      while time.monotonic() < deadline:
+          try:
+              fd = os.open(path, os.O_RDONLY)
+          except FileNotFoundError:
+              empty += 1
+              continue
+          lock(fd)
+          data = b""
+          while True:
+              chunk = os.read(fd, 4096)
+              if not chunk:
+                  break
+              data += chunk
+          fcntl.flock(fd, fcntl.LOCK_UN)
+          os.close(fd)
+          text = data.decode("utf-8", "replace").strip()
+          reads += 1
+          if not text:
+              empty += 1
+          elif not whole(text):
+              bad += 1
+              sample = sample or repr(text[:80])
+      print(reads, empty, bad, sample)
+      """
 
   /// A running `python3 -c` script; its output is read when it ends.
   struct Script {
@@ -154,7 +154,8 @@ import Testing
       scripts.append(try Script(Self.pythonWriter, arguments: arguments + [writer]))
     }
     let readerScripts = try (0..<2).map { _ in
-      try Script(Self.pythonReader, arguments: arguments + [everyWriter.sorted().joined(separator: ",")])
+      try Script(
+        Self.pythonReader, arguments: arguments + [everyWriter.sorted().joined(separator: ",")])
     }
 
     let tallies = Mutex<[String: Tally]>([:])
@@ -213,7 +214,8 @@ import Testing
       #expect(words.count >= 3, "python reader printed \(words)")
       guard words.count >= 3 else { continue }
       #expect(Int(words[0]) ?? 0 > 0, "python reader read nothing")
-      #expect(words[2] == "0", "python reader saw \(words[2]) torn tokens, e.g. \(words.dropFirst(3))")
+      #expect(
+        words[2] == "0", "python reader saw \(words[2]) torn tokens, e.g. \(words.dropFirst(3))")
     }
     let ours = tallies.withLock { $0 }
     for writer in swiftWriters {
