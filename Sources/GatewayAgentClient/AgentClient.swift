@@ -185,7 +185,9 @@ public final class AgentClient {
 
   /// Removes a transfer from curl without telling its delegate (the delegate asked for it).
   func remove(_ transfer: AgentTransfer) {
-    guard transfers.removeValue(forKey: transfer.easy) != nil else { return }
+    // Handles are pooled: the pointer may already belong to a newer transfer.
+    guard !transfer.released, transfers[transfer.easy] === transfer else { return }
+    transfers.removeValue(forKey: transfer.easy)
     curl_multi_remove_handle(multi, transfer.easy)
     transferEnded(transfer)
     transfer.release()

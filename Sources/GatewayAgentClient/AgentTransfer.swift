@@ -25,6 +25,8 @@ public final class AgentTransfer {
   private var responseHeaders = Metadata()
   private var headDelivered = false
   private var trailers = Metadata()
+  /// Set once the handle went back to the pool; nothing may touch `easy` afterwards.
+  private(set) var released = false
 
   /// Request bytes queued but not yet taken by curl; the server stops reading its caller when
   /// this grows past its limit.
@@ -116,6 +118,8 @@ public final class AgentTransfer {
 
   /// Gives the handle back for reuse; called exactly once, after curl let go of it.
   func release() {
+    guard !released else { return }
+    released = true
     delegate = nil
     client.returnEasyHandle(easy)
     curl_slist_free_all(headerList)
@@ -159,7 +163,10 @@ public final class AgentTransfer {
     delegate = nil
     if client.dropWaiting(self) { return }
     if client.insideCurl {
-      client.loop.schedule(after: 0) { [self] in client.remove(self) }
+      // curl may still finish it in this pass (then `complete` releases it first).
+      client.loop.schedule(after: 0) { [self] in
+        if !released { client.remove(self) }
+      }
     } else {
       client.remove(self)
     }
@@ -174,7 +181,7 @@ public final class AgentTransfer {
   }
 
   private func applyPause() {
-    guard delegate != nil else { return }
+    guard delegate != nil, !released else { return }
     var mask: Int32 = 0
     if receivePaused { mask |= cgw_CURLPAUSE_RECV }
     if sendPaused { mask |= cgw_CURLPAUSE_SEND }

@@ -111,7 +111,8 @@ public final class EventLoop {
 
   // MARK: Timers
 
-  /// Runs `callback` on the loop after `nanoseconds` (0: on the next turn, never inline).
+  /// Runs `callback` on the loop after `nanoseconds` (0: after the current events are handled,
+  /// later in this turn or the next, never inline).
   @discardableResult
   public func schedule(after nanoseconds: UInt64, _ callback: @escaping () -> Void) -> TimerID {
     timers.schedule(at: MonotonicClock.now() &+ nanoseconds, callback)

@@ -59,11 +59,16 @@ struct TimerQueue<Callback> {
     }
   }
 
+  /// Earlier deadline first; equal deadlines in the order they were scheduled.
+  private static func before(_ a: Entry, _ b: Entry) -> Bool {
+    a.deadline != b.deadline ? a.deadline < b.deadline : a.id.rawValue < b.id.rawValue
+  }
+
   private mutating func siftUp(_ start: Int) {
     var child = start
     while child > 0 {
       let parent = (child - 1) / 2
-      if heap[parent].deadline <= heap[child].deadline { break }
+      if !Self.before(heap[child], heap[parent]) { break }
       heap.swapAt(parent, child)
       child = parent
     }
@@ -75,8 +80,8 @@ struct TimerQueue<Callback> {
       let left = 2 * parent + 1
       if left >= heap.count { return }
       var smallest = left
-      if left + 1 < heap.count, heap[left + 1].deadline < heap[left].deadline { smallest = left + 1 }
-      if heap[parent].deadline <= heap[smallest].deadline { return }
+      if left + 1 < heap.count, Self.before(heap[left + 1], heap[left]) { smallest = left + 1 }
+      if !Self.before(heap[smallest], heap[parent]) { return }
       heap.swapAt(parent, smallest)
       parent = smallest
     }

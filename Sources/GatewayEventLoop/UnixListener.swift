@@ -18,7 +18,14 @@ public final class UnixListener {
     if Self.isLive(path) {
       throw SystemError(errno: EADDRINUSE, call: "bind(\(path))")
     }
-    unlink(path)
+    // Replace a stale socket file, and nothing else (a mistyped path must not delete a file).
+    var existing = stat()
+    if lstat(path, &existing) == 0 {
+      guard existing.st_mode & S_IFMT == S_IFSOCK else {
+        throw SystemError(errno: EEXIST, call: "bind(\(path)): not a socket")
+      }
+      unlink(path)
+    }
     let fd = try syscallBlocking("socket(AF_UNIX)") { cgw_unix_stream_socket() }
     let oldMask = umask(mode_t(0o777 & ~mode))
     let bound = cgw_bind_unix(fd, path)

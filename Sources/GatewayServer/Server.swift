@@ -41,12 +41,20 @@ public final class Server {
     session = Session(store: TokenStore(path: configuration.tokenFile))
     let loopHandle = loop.handle
     session.writeInBackground { work in loopHandle.execute(work) }
+    session.onError = { [logger] error in
+      logger.warning(
+        "token file problem", ["path": error.path, "operation": error.operation, "error": error.description])
+    }
     var limits = HTTPParserLimits()
     limits.maxBodySize = configuration.maxBodyBytes
     httpLimits = limits
     do {
-      try Self.preparePrivateDirectory(for: configuration.listenPath)
-      listener = try UnixListener(path: configuration.listenPath, mode: configuration.socketMode)
+      if let inherited = configuration.inheritedListenerFD {
+        listener = try UnixListener(inheritedFD: inherited, path: configuration.listenPath)
+      } else {
+        try Self.preparePrivateDirectory(for: configuration.listenPath)
+        listener = try UnixListener(path: configuration.listenPath, mode: configuration.socketMode)
+      }
     } catch {
       throw ServerError("cannot listen on \(configuration.listenPath): \(error)")
     }
@@ -98,8 +106,15 @@ public final class Server {
         guard case .processed(let accepted) = try listener.accept() else { return }
         fd = accepted
       } catch {
-        logger.warning("accept failed", ["error": "\(error)"])
-        return
+        switch error.errno {
+        case ECONNABORTED, EPROTO, EPERM:
+          continue  // that one caller is gone; the next may be fine
+        default:
+          // Out of descriptors or memory: stop accepting for a while instead of spinning.
+          logger.warning("accept failed; pausing for 100 ms", ["error": "\(error)"])
+          pauseAccepting()
+          return
+        }
       }
       guard admit(fd) else { continue }
       let connection = Connection(fd: fd, id: nextConnectionID, server: self)
@@ -114,6 +129,17 @@ public final class Server {
     }
     // At the limit: stop accepting until a connection closes (the backlog holds the rest).
     if let listenerRegistration { try? loop.setInterest(listenerRegistration, []) }
+  }
+
+  private func pauseAccepting() {
+    guard let listenerRegistration else { return }
+    try? loop.setInterest(listenerRegistration, [])
+    loop.schedule(after: 100_000_000) { [weak self] in
+      guard let self, let registration = self.listenerRegistration,
+        self.connections.count < self.configuration.maxConnections
+      else { return }
+      try? self.loop.setInterest(registration, .readable)
+    }
   }
 
   /// Serves only our own uid and the configured ones; others get a 403 and are closed.

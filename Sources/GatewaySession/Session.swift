@@ -1,3 +1,5 @@
+import Glibc
+
 /// The session the gateway owns: the current token, kept in step with the token file.
 ///
 /// Before every call the file is `stat`ed and re-read only when it changed, so a token written
@@ -9,8 +11,9 @@ public final class Session {
   private var cachedToken: String?
   private var cachedVersion: TokenStore.Version = .missing
   private var loaded = false
-  /// Our own writes submitted and not yet reported back.
-  private var writesInFlight = 0
+  /// The newest token we submitted for writing and have not yet seen written; while set, the
+  /// in-memory token wins over the file.
+  private var unconfirmedToken: String?
   private var writer: TokenWriter?
   /// Tokens written to the file, for metrics.
   public private(set) var tokensWritten = 0
@@ -28,21 +31,42 @@ public final class Session {
     }
   }
 
+  /// Told about each new problem with the token file (not repeated while it persists).
+  public var onError: ((TokenStoreError) -> Void)?
+
   /// The token to attach now, re-reading the file if someone else changed it.
+  ///
+  /// A file that cannot be read right now (locked by a writer, unreadable) keeps the last good
+  /// token and is tried again on the next call; a file that holds no valid token means none.
   public func currentToken() -> String? {
-    if writesInFlight > 0 { return cachedToken }
+    if unconfirmedToken != nil { return cachedToken }
     let version = store.version()
     if loaded && version == cachedVersion { return cachedToken }
-    do {
-      cachedToken = try store.read()
+    do throws(TokenStoreError) {
+      let token = try store.read()
+      if let token, !Self.isValidToken(token) {
+        throw TokenStoreError(operation: "read (the file does not hold a token)", path: store.path, errno: EINVAL)
+      }
+      cachedToken = token
       lastError = nil
+      cachedVersion = version
+      loaded = true
     } catch {
-      lastError = error
-      cachedToken = nil
+      report(error)
+      if error.errno == EINVAL { cachedToken = nil; cachedVersion = version; loaded = true }
     }
-    cachedVersion = store.version()
-    loaded = true
     return cachedToken
+  }
+
+  /// A bearer token is visible ASCII with no spaces (it becomes a header value).
+  static func isValidToken(_ token: String) -> Bool {
+    token.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
+  }
+
+  private func report(_ error: TokenStoreError) {
+    let isNew = lastError?.description != error.description
+    lastError = error
+    if isNew { onError?(error) }
   }
 
   /// Takes a token the agent returned: used from now on, written unless it is the one held.
@@ -52,18 +76,20 @@ public final class Session {
     guard token != currentToken() else { return false }
     cachedToken = token
     loaded = true
+    unconfirmedToken = token
     if let writer {
-      writesInFlight += 1
       writer.submit(token)
     } else {
-      written(TokenWriter.Outcome(token: token, result: Result { () throws(TokenStoreError) in try store.write(token) }))
-      writesInFlight = 0
+      written(
+        TokenWriter.Outcome(
+          token: token, result: Result { () throws(TokenStoreError) in try store.write(token) }))
     }
     return true
   }
 
   private func written(_ outcome: TokenWriter.Outcome) {
-    writesInFlight = max(0, writesInFlight - 1)
+    // The writer always ends with the newest token submitted, so its report clears this.
+    if outcome.token == unconfirmedToken { unconfirmedToken = nil }
     switch outcome.result {
     case .success(let version):
       tokensWritten += 1
@@ -71,7 +97,7 @@ public final class Session {
       // Only the newest write tells us the file now matches what we hold.
       if outcome.token == cachedToken { cachedVersion = version }
     case .failure(let error):
-      lastError = error
+      report(error)
     }
   }
 
@@ -93,8 +119,8 @@ public final class Session {
   public static func bearerToken(fromAuthorization value: String) -> String? {
     let parts = value.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
     guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-    let token = parts[1].drop { $0 == " " }
-    return token.isEmpty ? nil : String(token)
+    let token = parts[1].trimmingCharacters(in: " \t")
+    return token.isEmpty ? nil : token
   }
 }
 
@@ -106,4 +132,13 @@ extension Session: Sendable {}
 struct LoopBound<Value: AnyObject>: @unchecked Sendable {
   let value: Value
   init(_ value: Value) { self.value = value }
+}
+
+extension Substring {
+  fileprivate func trimmingCharacters(in set: String) -> String {
+    var slice = self[...]
+    while let first = slice.first, set.contains(first) { slice = slice.dropFirst() }
+    while let last = slice.last, set.contains(last) { slice = slice.dropLast() }
+    return String(slice)
+  }
 }

@@ -55,14 +55,26 @@ public struct TokenStore: Sendable {
   }
 
   /// Reads the token under the lock; nil when the file is missing or empty.
-  public func read() throws(TokenStoreError) -> String? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
+  ///
+  /// - Parameter lockAttempts: tries at taking the lock, 2 ms apart (default 5: the event loop
+  ///   waits at most 10 ms for another writer; the caller retries on the next call).
+  /// - Throws: when the file cannot be read, is not a regular file (a FIFO would block), or
+  ///   stays locked.
+  public func read(lockAttempts: Int = 5) throws(TokenStoreError) -> String? {
+    let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
     if fd < 0 {
       if errno == ENOENT { return nil }
       throw TokenStoreError(operation: "open", path: path, errno: errno)
     }
     defer { close(fd) }
-    try lock(fd)
+    var info = stat()
+    guard fstat(fd, &info) == 0 else {
+      throw TokenStoreError(operation: "fstat", path: path, errno: errno)
+    }
+    guard info.st_mode & S_IFMT == S_IFREG else {
+      throw TokenStoreError(operation: "read (not a regular file)", path: path, errno: EINVAL)
+    }
+    try lock(fd, attempts: lockAttempts)
     defer { flock(fd, LOCK_UN) }
     var contents: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 4096)
@@ -98,7 +110,7 @@ public struct TokenStore: Sendable {
     }
     if fd < 0 { throw TokenStoreError(operation: "open", path: path, errno: errno) }
     defer { close(fd) }
-    try lock(fd)
+    try lock(fd, attempts: 1000)
     defer { flock(fd, LOCK_UN) }
     var bytes = Array(token.utf8)
     bytes.append(0x0A)
@@ -131,14 +143,14 @@ public struct TokenStore: Sendable {
   /// A token file over this size is not a token (default 64 KiB; JWTs are a few hundred bytes).
   static let maximumSize = 64 * 1024
 
-  /// Takes the exclusive lock the Polykey way: non-blocking attempts every 2 ms, for at most 2 s.
-  private func lock(_ fd: Int32) throws(TokenStoreError) {
-    for _ in 0..<1000 {
+  /// Takes the exclusive lock the Polykey way: non-blocking attempts every 2 ms.
+  private func lock(_ fd: Int32, attempts: Int) throws(TokenStoreError) {
+    for attempt in 0..<attempts {
+      if attempt > 0 { usleep(2_000) }
       if flock(fd, LOCK_EX | LOCK_NB) == 0 { return }
       guard errno == EWOULDBLOCK || errno == EINTR else {
         throw TokenStoreError(operation: "flock", path: path, errno: errno)
       }
-      usleep(2_000)
     }
     throw TokenStoreError(operation: "flock", path: path, errno: ETIMEDOUT)
   }

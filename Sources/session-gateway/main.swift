@@ -2,20 +2,11 @@ import GatewayCore
 import GatewayEventLoop
 import GatewayServer
 import Glibc
-import Dispatch
 
 // The executable: parse the configuration, set up logging and signals, run the loop, exit
 // with a sysexits code.
 
 signal(SIGPIPE, SIG_IGN)
-// A parent may have started us with signals blocked (Foundation's Process does); unblock the
-// ones we stop on, or SIGTERM would stay pending forever.
-var stopSignals = sigset_t()
-sigemptyset(&stopSignals)
-sigaddset(&stopSignals, SIGTERM)
-sigaddset(&stopSignals, SIGINT)
-sigprocmask(SIG_UNBLOCK, &stopSignals, nil)
-
 let arguments = Array(CommandLine.arguments.dropFirst())
 var environment: [String: String] = [:]
 var cursor = environ
@@ -58,6 +49,11 @@ case .run(let parsed):
   configuration = parsed
 }
 
+// The activation variables are for us alone, not for anything we might start.
+unsetenv("LISTEN_FDS")
+unsetenv("LISTEN_PID")
+unsetenv("LISTEN_FDNAMES")
+
 let logger = Logger(level: configuration.logLevel, format: configuration.logFormat)
 let loop: EventLoop
 let server: Server
@@ -69,16 +65,7 @@ do {
   fail("\(error)", code: 69)
 }
 
-// Signals arrive on a dispatch queue and are handed to the loop.
-let handle = loop.handle
-var signalSources: [any DispatchSourceSignal] = []
-for signalNumber in [SIGTERM, SIGINT] {
-  signal(signalNumber, SIG_IGN)
-  let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-  source.setEventHandler { handle.stop() }
-  source.resume()
-  signalSources.append(source)
-}
+let signalSources = StopSignals.install(stopping: loop.handle)
 
 do {
   try loop.run()

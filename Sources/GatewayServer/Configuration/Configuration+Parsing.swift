@@ -144,6 +144,10 @@ extension Configuration {
       }
       try option.apply(&config, value)
     }
+    // systemd socket activation: one inherited socket at fd 3, meant for this process.
+    if environment["LISTEN_FDS"] == "1", environment["LISTEN_PID"] == String(getpid()) {
+      config.inheritedListenerFD = 3
+    }
     guard config.agent != nil else {
       throw ConfigurationError("--agent is required (or SESSION_GATEWAY_AGENT); see --help")
     }

@@ -31,6 +31,8 @@ public struct Configuration: Sendable {
   public var defaultTimeoutMilliseconds = 0
   /// How long to wait for the agent's connection (default 5000 ms).
   public var connectTimeoutMilliseconds = 5_000
+  /// A listening socket inherited from systemd (`LISTEN_FDS`), used instead of binding.
+  public var inheritedListenerFD: Int32?
   /// Bytes buffered for a slow caller before the agent's stream is paused (default 256 KiB).
   public var responseBufferBytes = 256 * 1024
 

@@ -26,6 +26,8 @@ final class Connection {
   private(set) var idleSince = MonotonicClock.now()
   /// Set when a response started and not yet ended.
   private var responseInFlight = false
+  /// Responses ended on this connection so far.
+  private var responsesEnded = 0
 
   init(fd: Int32, id: UInt64, server: Server) {
     self.fd = fd
@@ -82,13 +84,16 @@ final class Connection {
       switch machine.nextAction() {
       case .receivedHead(let head, let continueExpected):
         server.metrics.requests += 1
-        if continueExpected {
-          // Every handler reads its body, so the caller may send it now.
-          if (try? machine.continueAccepted()) == .writeContinue {
+        let requestsBefore = responsesEnded
+        let routed = server.router.handler(for: head, connection: self)
+        // A request answered at once (an error, an own endpoint) has no handler and may
+        // already be over; only a handler that will read the body invites it.
+        if let routed, responsesEnded == requestsBefore {
+          handler = routed
+          if continueExpected, (try? machine.continueAccepted()) == .writeContinue {
             enqueue(HTTPResponseEncoder.continueResponse)
           }
         }
-        handler = server.router.handler(for: head, connection: self)
       case .receivedBodyPart(let bytes):
         handler?.requestBodyPart(bytes)
       case .receivedEnd:
@@ -157,6 +162,7 @@ final class Connection {
     guard !closed else { return }
     if chunked { enqueue(HTTPResponseEncoder.lastChunk) }
     responseInFlight = false
+    responsesEnded += 1
     handler = nil
     do {
       try machine.responseEnded()

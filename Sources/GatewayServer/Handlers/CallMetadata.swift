@@ -25,6 +25,7 @@ struct CallMetadata {
       let name = field.name.lowercased()
       if name == "grpc-timeout" {
         timeout = GRPCTimeout(headerValue: field.value)
+        if timeout == nil { invalidTimeout = field.value }
         continue
       }
       if Self.httpOnly.contains(name) || name.hasPrefix("grpc-") { continue }
@@ -45,9 +46,14 @@ struct CallMetadata {
     }
   }
 
-  /// curl's timeout in milliseconds for the deadline (0: none), rounded up.
+  /// curl's timeout in milliseconds for the deadline (0: none), rounded up and at least 1, so
+  /// `0n` is an already-passed deadline rather than no deadline.
   var timeoutMilliseconds: Int {
     guard let timeout else { return 0 }
-    return Int((timeout.nanoseconds + 999_999) / 1_000_000)
+    let milliseconds = timeout.nanoseconds / 1_000_000
+    return Int(max(1, timeout.nanoseconds % 1_000_000 == 0 ? milliseconds : milliseconds + 1))
   }
+
+  /// The caller sent a `Grpc-Timeout` that is not gRPC's format.
+  var invalidTimeout: String?
 }

@@ -16,15 +16,19 @@ final class GRPCWebHandler: RequestHandler, AgentTransferDelegate {
   private var transfer: AgentTransfer?
   private var textDecoder: GRPCWebTextDecoder?
   private var headSent = false
+  /// HTTP/1.1 callers get a chunked body; HTTP/1.0 ones a body ended by closing.
+  private let chunked: Bool
   private var finished = false
 
   private init(
-    server: Server, connection: Connection, method: GRPCMethodPath, contentType: GRPCWebContentType
+    server: Server, connection: Connection, method: GRPCMethodPath, contentType: GRPCWebContentType,
+    acceptsChunked: Bool
   ) {
     self.server = server
     self.connection = connection
     self.method = method
     self.contentType = contentType
+    self.chunked = acceptsChunked
     machine = GRPCCallStateMachine(
       configuration: .init(
         messageHandling: .passThroughFrames, maxMessageLength: server.configuration.maxBodyBytes))
@@ -37,10 +41,15 @@ final class GRPCWebHandler: RequestHandler, AgentTransferDelegate {
     contentType: GRPCWebContentType
   ) -> GRPCWebHandler? {
     let handler = GRPCWebHandler(
-      server: server, connection: connection, method: method, contentType: contentType)
+      server: server, connection: connection, method: method, contentType: contentType,
+      acceptsChunked: head.acceptsChunkedResponse)
     let call = CallMetadata(
       gRPCWebHeaders: head.headers, session: server.session,
       defaultTimeoutMilliseconds: server.configuration.defaultTimeoutMilliseconds)
+    if call.invalidTimeout != nil {
+      handler.finish(GRPCStatus(code: .invalidArgument, message: "invalid Grpc-Timeout header"))
+      return nil
+    }
     let requestHeaders: GRPCRequestHeaders
     do {
       requestHeaders = try GRPCRequestHeaders(
@@ -178,16 +187,17 @@ final class GRPCWebHandler: RequestHandler, AgentTransferDelegate {
     guard !headSent, !finished else { return }
     headSent = true
     connection.sendHead(
-      HTTPResponseHead(status: 200, headers: responseHeaders(metadata), framing: .chunked))
+      HTTPResponseHead(
+        status: 200, headers: responseHeaders(metadata), framing: chunked ? .chunked : .untilClose))
   }
 
   private func sendFrames(_ frames: [UInt8]) {
     if !headSent { sendHead(Metadata()) }
-    if contentType.encoding == .text {
-      connection.sendChunk(GRPCWebTextEncoder.encode(unit: frames))
-    } else {
-      connection.sendChunk(frames)
-    }
+    send(contentType.encoding == .text ? GRPCWebTextEncoder.encode(unit: frames) : frames)
+  }
+
+  private func send(_ bytes: [UInt8]) {
+    if chunked { connection.sendChunk(bytes) } else { connection.sendBody(bytes) }
   }
 
   /// Reports the final status: in the trailer frame after a head, else as a trailers-only
@@ -203,8 +213,8 @@ final class GRPCWebHandler: RequestHandler, AgentTransferDelegate {
     if headSent {
       var frame: [UInt8] = []
       GRPCWebTrailers.appendFrame(for: filtered, to: &frame)
-      connection.sendChunk(contentType.encoding == .text ? GRPCWebTextEncoder.encode(unit: frame) : frame)
-      connection.endResponse(chunked: true)
+      send(contentType.encoding == .text ? GRPCWebTextEncoder.encode(unit: frame) : frame)
+      connection.endResponse(chunked: chunked)
     } else {
       headSent = true
       var headers = responseHeaders(filtered.metadata)

@@ -85,7 +85,7 @@ enum Curl {
     socket: String, path: String, method: String = "POST", headers: [String] = [],
     body: [UInt8]? = nil, extra: [String] = [], user: String? = nil
   ) throws -> CurlResult {
-    var arguments = ["-sS", "-i", "--unix-socket", socket, "-X", method]
+    var arguments = ["-sS", "-i", "--max-time", "30", "--unix-socket", socket, "-X", method]
     for header in headers { arguments += ["-H", header] }
     if body != nil { arguments += ["--data-binary", "@-"] }
     arguments += extra
