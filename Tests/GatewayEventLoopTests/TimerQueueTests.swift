@@ -71,14 +71,7 @@ import Testing
     var queue = TimerQueue<Int>()
     for index in 0..<20 { _ = queue.schedule(at: 5, index) }
     let popped = queue.popDue(now: 5)
-    withKnownIssue(
-      """
-      TimerQueue's heap compares deadlines only, so equal deadlines come out in heap order, \
-      not in the order they were scheduled; break ties by TimerID.
-      """
-    ) {
-      #expect(popped == Array(0..<20))
-    }
+    #expect(popped == Array(0..<20))
     #expect(popped.sorted() == Array(0..<20))
   }
 

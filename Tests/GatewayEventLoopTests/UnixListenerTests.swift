@@ -78,17 +78,9 @@ import Testing
     _ = Glibc.write(fd, "data", 4)
     close(fd)
     let listener = try? UnixListener(path: path)
-    withKnownIssue(
-      """
-      UnixListener.init unlinks whatever is at the path when nothing accepts connections on \
-      it (isLive is false for a regular file too, connect gives ECONNREFUSED), so a mistyped \
-      --socket path deletes a regular file; lstat first and remove only S_IFSOCK.
-      """
-    ) {
-      #expect(listener == nil)
-      var info = stat()
-      #expect(lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFREG)
-    }
+    #expect(listener == nil)
+    var info = stat()
+    #expect(lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFREG)
     listener?.close()
   }
 

@@ -251,15 +251,7 @@ struct HeldLock: ~Copyable {
     #expect(session.tokensWritten < 3)  // coalesced
 
     try TokenStore(path: store.path).write("from-the-cli")
-    withKnownIssue(
-      """
-      Session counts submissions in writesInFlight but TokenWriter reports once per write, so \
-      coalesced submissions are never counted down and currentToken() keeps returning the \
-      cached token without looking at the file again.
-      """
-    ) {
-      #expect(session.currentToken() == "from-the-cli")
-    }
+    #expect(session.currentToken() == "from-the-cli")
   }
 
   @Test func failedBackgroundWriteKeepsTheTokenAndRecordsTheError() throws {
@@ -303,13 +295,6 @@ struct HeldLock: ~Copyable {
   }
 
   @Test func trailingSpaceIsNotPartOfTheToken() {
-    withKnownIssue(
-      """
-      bearerToken(fromAuthorization:) drops spaces before the token but not after it, so \
-      "Bearer abc " gives "abc " (kept in memory, sent on, and read back as "abc").
-      """
-    ) {
-      #expect(Session.bearerToken(fromAuthorization: "Bearer abc ") == "abc")
-    }
+    #expect(Session.bearerToken(fromAuthorization: "Bearer abc ") == "abc")
   }
 }

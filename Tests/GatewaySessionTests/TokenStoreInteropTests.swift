@@ -186,7 +186,7 @@ import Testing
           while MonotonicNow.milliseconds() < deadline {
             do {
               tally.reads += 1
-              guard let token = try store.read() else {
+              guard let token = try store.read(lockAttempts: 1000) else {
                 tally.empty += 1
                 continue
               }

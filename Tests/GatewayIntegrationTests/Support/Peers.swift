@@ -127,22 +127,27 @@ func runProcess(
   let process = Process()
   process.executableURL = URL(fileURLWithPath: executable)
   process.arguments = arguments
-  let stdin = Pipe()
-  let stdout = Pipe()
-  let stderr = Pipe()
-  process.standardInput = stdin
-  process.standardOutput = stdout
-  process.standardError = stderr
+  // Close-on-exec pipes: tests run in parallel, and a pipe end inherited by a process another
+  // test starts would keep this one from ever seeing end of file.
+  let stdin = try ClosingPipe()
+  let stdout = try ClosingPipe()
+  let stderr = try ClosingPipe()
+  process.standardInput = stdin.reading
+  process.standardOutput = stdout.writing
+  process.standardError = stderr.writing
   try process.run()
+  try stdin.reading.close()
+  try stdout.writing.close()
+  try stderr.writing.close()
   let writer = Thread {
-    stdin.fileHandleForWriting.write(Data(input))
-    try? stdin.fileHandleForWriting.close()
+    stdin.writing.write(Data(input))
+    try? stdin.writing.close()
   }
   writer.start()
   let errorData = LockedData()
-  let errorReader = Thread { errorData.set(stderr.fileHandleForReading.readDataToEndOfFile()) }
+  let errorReader = Thread { errorData.set(stderr.reading.readDataToEndOfFile()) }
   errorReader.start()
-  let output = stdout.fileHandleForReading.readDataToEndOfFile()
+  let output = stdout.reading.readDataToEndOfFile()
   process.waitUntilExit()
   while errorData.get() == nil { usleep(1000) }
   return (process.terminationStatus, [UInt8](output), String(decoding: errorData.get()!, as: UTF8.self))
@@ -155,4 +160,19 @@ final class LockedData: @unchecked Sendable {
   private var data: Data?
   func set(_ value: Data) { lock.lock(); data = value; lock.unlock() }
   func get() -> Data? { lock.lock(); defer { lock.unlock() }; return data }
+}
+
+/// A pipe whose ends are close-on-exec (the child gets its end through dup2, which clears it).
+struct ClosingPipe {
+  let reading: FileHandle
+  let writing: FileHandle
+
+  init() throws {
+    var fds: [Int32] = [0, 0]
+    guard pipe(&fds) == 0 else { throw TestFailure("pipe failed") }
+    _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+    _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+    reading = FileHandle(fileDescriptor: fds[0], closeOnDealloc: true)
+    writing = FileHandle(fileDescriptor: fds[1], closeOnDealloc: true)
+  }
 }

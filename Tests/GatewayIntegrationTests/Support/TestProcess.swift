@@ -63,14 +63,20 @@ final class ChildProcess {
     _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
-    process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
-    process.standardError = FileHandle(forWritingAtPath: stderrPath)
+    process.standardOutput = try Self.closeOnExecHandle(stdoutPath)
+    process.standardError = try Self.closeOnExecHandle(stderrPath)
     process.standardInput = FileHandle.nullDevice
     if let environment { process.environment = environment }
     try process.run()
   }
 
   deinit { stop() }
+
+  private static func closeOnExecHandle(_ path: String) throws -> FileHandle {
+    let fd = open(path, O_WRONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw TestFailure("cannot open \(path)") }
+    return FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+  }
 
   /// SIGTERM, then SIGKILL if it has not exited within 5 s.
   func stop() {
