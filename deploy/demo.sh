@@ -31,20 +31,38 @@ echo "demo: starting session-gateway on $work/gateway.sock"
 gateway_pid=$!
 for _ in $(seq 100); do [ -S "$work/gateway.sock" ] && break; sleep 0.05; done
 
-set -x
-curl -sS --unix-socket "$work/gateway.sock" http://localhost/-/health
-echo
-# Unlock with the password (gRPC-Web, Basic credentials passed through); the gateway stores
-# the token the agent hands back.
-python3 "$root/Tests/ReferenceAgent/grpcweb.py" encode polykey.v1.Password password=demo-password \
-  | curl -sS --unix-socket "$work/gateway.sock" -H 'Content-Type: application/grpc-web+proto' \
-      -H "Authorization: Basic $(printf ':demo-password' | base64)" \
-      --data-binary @- http://localhost/polykey.v1.ClientService/SessionsUnlock -o /dev/null -w '%{http_code}\n'
+py="$venv/bin/python"
+web() { "$py" "$root/Tests/ReferenceAgent/grpcweb.py" "$@"; }
+sock="$work/gateway.sock"
+
+echo; echo "\$ curl --unix-socket $sock http://localhost/-/health"
+curl -sS --unix-socket "$sock" http://localhost/-/health
+
+echo; echo "# Unlock: the caller's own Basic credentials pass through; the gateway stores the token."
+web encode polykey.v1.Password '{"password": "demo-password"}' \
+  | curl -sS --unix-socket "$sock" -H 'Content-Type: application/grpc-web+proto' \
+      -H "Authorization: Basic $(printf ':demo-password' | base64)" --data-binary @- \
+      http://localhost/polykey.v1.ClientService/SessionsUnlock -o /dev/null -w 'HTTP %{http_code}\n'
+for _ in $(seq 50); do [ -s "$work/node/token" ] && break; sleep 0.02; done
 ls -l "$work/node/token"
-# An authenticated call with no credentials from the caller: the gateway attaches the session.
-python3 "$root/Tests/ReferenceAgent/grpcweb.py" encode polykey.v1.Empty \
-  | curl -sS --unix-socket "$work/gateway.sock" -H 'Content-Type: application/grpc-web+proto' \
-      --data-binary @- http://localhost/polykey.v1.ClientService/AgentStatus \
-  | python3 "$root/Tests/ReferenceAgent/grpcweb.py" decode polykey.v1.StatusMessage
-set +x
+
+echo; echo "# An authenticated call with no credentials: the gateway attaches the session."
+web encode google.protobuf.Empty \
+  | curl -sS --unix-socket "$sock" -H 'Content-Type: application/grpc-web+proto' --data-binary @- \
+      http://localhost/polykey.v1.ClientService/AgentStatus \
+  | web decode polykey.v1.Status
+
+echo; echo "# A server stream: every vault, then the status in the trailer frame."
+for name in alpha beta; do
+  web encode polykey.v1.VaultName "{\"vaultName\": \"$name\"}" \
+    | curl -sS --unix-socket "$sock" -H 'Content-Type: application/grpc-web+proto' --data-binary @- \
+        http://localhost/polykey.v1.ClientService/VaultsCreate -o /dev/null
+done
+web encode google.protobuf.Empty \
+  | curl -sS --unix-socket "$sock" -H 'Content-Type: application/grpc-web+proto' --data-binary @- \
+      http://localhost/polykey.v1.ClientService/VaultsList \
+  | web decode polykey.v1.Vault
+
+echo; echo "# Metrics"
+curl -sS --unix-socket "$sock" http://localhost/-/metrics | grep -E '^session_gateway_(agent|tokens)'
 echo "demo: done (logs in $work)"
