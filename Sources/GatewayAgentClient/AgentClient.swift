@@ -75,16 +75,16 @@ public final class AgentClient {
     for easy in idleEasyHandles { curl_easy_cleanup(easy) }
   }
 
-  /// A clean easy handle: a reset one from a finished call, or a new one.
-  func takeEasyHandle() -> UnsafeMutableRawPointer? {
-    if let easy = idleEasyHandles.popLast() { return easy }
-    return curl_easy_init()
+  /// An easy handle: one from a finished call (every per-call option is set again by
+  /// `AgentTransfer`), or a new one.
+  func takeEasyHandle() -> (UnsafeMutableRawPointer, isNew: Bool)? {
+    if let easy = idleEasyHandles.popLast() { return (easy, false) }
+    return curl_easy_init().map { ($0, true) }
   }
 
   /// Takes back a handle curl no longer uses.
   func returnEasyHandle(_ easy: UnsafeMutableRawPointer) {
     if idleEasyHandles.count < 256 {
-      curl_easy_reset(easy)
       idleEasyHandles.append(easy)
     } else {
       curl_easy_cleanup(easy)

@@ -14,6 +14,8 @@ public final class AgentTransfer {
   private var delegate: (any AgentTransferDelegate)?
   private var headerList: UnsafeMutablePointer<curl_slist>?
   private let errorBuffer: UnsafeMutablePointer<CChar>
+  /// A handle fresh from `curl_easy_init` (pooled handles keep their receive buffer).
+  private let isNewHandle: Bool
 
   private var requestBody: [UInt8] = []
   private var requestOffset = 0
@@ -36,10 +38,11 @@ public final class AgentTransfer {
     client: AgentClient, url: String, headers: [String], bodyLength: Int?,
     timeoutMilliseconds: Int, delegate: any AgentTransferDelegate
   ) throws(CurlError) {
-    guard let easy = client.takeEasyHandle() else {
+    guard let (easy, isNew) = client.takeEasyHandle() else {
       throw CurlError(message: "curl_easy_init failed")
     }
     self.easy = easy
+    self.isNewHandle = isNew
     self.client = client
     self.delegate = delegate
     errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
@@ -70,13 +73,19 @@ public final class AgentTransfer {
         try check(cgw_curl_easy_setopt_string(easy, CURLOPT_CAINFO, caFile))
       }
     }
+    if isNewHandle {
+      // A large receive buffer: libcurl 7.88 drops a closed stream's trailers while another
+      // stream has paused nghttp2 for lack of buffer space ("closed overrides paused" in
+      // cf_h2_recv), so the fewer such pauses the better. Only settable before first use.
+      try setLong(CURLOPT_BUFFERSIZE, 512 * 1024)
+    }
     try setLong(CURLOPT_PIPEWAIT, 1)
     try setLong(CURLOPT_NOSIGNAL, 1)
     try setLong(CURLOPT_TCP_NODELAY, 1)
     try setLong(CURLOPT_POST, 1)
     try check(cgw_curl_easy_setopt_off(easy, CURLOPT_POSTFIELDSIZE_LARGE, bodyLength ?? -1))
     try setLong(CURLOPT_CONNECTTIMEOUT_MS, configuration.connectTimeoutMilliseconds)
-    if timeout > 0 { try setLong(CURLOPT_TIMEOUT_MS, timeout) }
+    try setLong(CURLOPT_TIMEOUT_MS, max(0, timeout))  // 0: none (handles are reused)
     try check(cgw_curl_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer))
     try check(cgw_curl_easy_setopt_string(easy, CURLOPT_USERAGENT, GatewayVersion.userAgent))
 
