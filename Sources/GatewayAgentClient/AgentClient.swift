@@ -59,6 +59,8 @@ public final class AgentClient {
     try check(
       cgw_curl_multi_setopt_long(
         multi, CURLMOPT_MAX_CONCURRENT_STREAMS, configuration.maxConcurrentStreams))
+    // One connection: every call is a stream on it (more wait for a free stream).
+    try check(cgw_curl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, 1))
     try check(cgw_curl_multi_setopt_socket_function(multi, agentClientSocketCallback))
     try check(cgw_curl_multi_setopt_pointer(multi, CURLMOPT_SOCKETDATA, me))
     try check(cgw_curl_multi_setopt_timer_function(multi, agentClientTimerCallback))
@@ -260,6 +262,17 @@ public final class AgentClient {
       let result = cgw_curl_msg_result(message)
       guard let transfer = transfers.removeValue(forKey: easy) else { continue }
       curl_multi_remove_handle(multi, easy)
+      if transfer.refusedToOpen {
+        // Nothing was sent: open the connection again, this time with prior knowledge.
+        transfer.refusedToOpen = false
+        connectionAnswered = false
+        do {
+          try dispatch(transfer)
+        } catch {
+          transfer.complete(result: result)
+        }
+        continue
+      }
       transfer.complete(result: result)
     }
   }
@@ -274,7 +287,7 @@ public final class AgentClient {
     }
   }
 
-  fileprivate func curlOpenedSocket() {
+  func curlOpenedSocket() {
     openSockets += 1
     connectionsOpened += 1
   }
@@ -305,17 +318,21 @@ private func agentClientTimerCallback(
   return 0
 }
 
-/// curl opens its sockets through here so the client knows when a connection exists.
+/// curl opens its sockets through here (userdata: the transfer that wants the connection), so
+/// the client knows when a connection exists and can refuse one opened without prior knowledge.
 func agentClientOpenSocket(
   clientp: UnsafeMutableRawPointer?, purpose: curlsocktype, address: UnsafeMutablePointer<curl_sockaddr>?
 ) -> curl_socket_t {
-  guard let address else { return CURL_SOCKET_BAD }
+  guard let address, let clientp else { return CURL_SOCKET_BAD }
+  let transfer = Unmanaged<AgentTransfer>.fromOpaque(clientp).takeUnretainedValue()
+  guard transfer.mayOpenConnection else {
+    transfer.refusedToOpen = true
+    return CURL_SOCKET_BAD
+  }
   let fd = socket(
     address.pointee.family, address.pointee.socktype | Int32(SOCK_CLOEXEC.rawValue),
     address.pointee.protocol)
-  if fd >= 0, let clientp {
-    Unmanaged<AgentClient>.fromOpaque(clientp).takeUnretainedValue().curlOpenedSocket()
-  }
+  if fd >= 0 { transfer.openedSocket() }
   return fd
 }
 

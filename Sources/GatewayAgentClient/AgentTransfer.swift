@@ -27,6 +27,12 @@ public final class AgentTransfer {
   private var responseHeaders = Metadata()
   private var headDelivered = false
   private var trailers = Metadata()
+  /// False for a cleartext transfer sent to join the open connection: if curl wants a new
+  /// connection for it after all (the old one died or was pruned), opening is refused, since
+  /// without prior knowledge it would speak HTTP/1.1, and the transfer is dispatched again.
+  var mayOpenConnection = true
+  /// Set when opening a connection was refused for it; nothing was sent.
+  var refusedToOpen = false
   /// Set once the handle went back to the pool; nothing may touch `easy` afterwards.
   private(set) var released = false
 
@@ -108,7 +114,10 @@ public final class AgentTransfer {
     try check(cgw_curl_easy_setopt_read_function(easy, agentTransferRead))
     try check(cgw_curl_easy_setopt_pointer(easy, CURLOPT_READDATA, me))
     try check(cgw_curl_easy_setopt_opensocket_function(easy, agentClientOpenSocket))
-    try check(cgw_curl_easy_setopt_pointer(easy, CURLOPT_OPENSOCKETDATA, clientPointer))
+    try check(cgw_curl_easy_setopt_pointer(easy, CURLOPT_OPENSOCKETDATA, me))
+    // Idle connections are kept (curl's default prunes them after 118 s); a dead one is
+    // noticed when reused, and then `agentClientOpenSocket` makes the retry open it properly.
+    try setLong(CURLOPT_MAXAGE_CONN, 86_400)
     try check(cgw_curl_easy_setopt_closesocket_function(easy, agentClientCloseSocket))
     try check(cgw_curl_easy_setopt_pointer(easy, CURLOPT_CLOSESOCKETDATA, clientPointer))
   }
@@ -116,9 +125,15 @@ public final class AgentTransfer {
   /// Chooses how a cleartext transfer speaks HTTP/2: with prior knowledge when it opens the
   /// connection, plain HTTP/2 when it joins an open one (see `AgentClient.dispatch`).
   func setCleartextHTTP2(opensConnection: Bool) throws(CurlError) {
+    mayOpenConnection = opensConnection
     try setLong(
       CURLOPT_HTTP_VERSION,
       opensConnection ? CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE : CURL_HTTP_VERSION_2_0)
+  }
+
+  /// curl opened a socket for this transfer's connection.
+  func openedSocket() {
+    client.curlOpenedSocket()
   }
 
   private func setLong(_ option: CURLoption, _ value: Int) throws(CurlError) {

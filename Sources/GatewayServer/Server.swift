@@ -153,7 +153,7 @@ public final class Server {
     logger.warning("refused a connection from another user", ["uid": "\(peer.uid)", "pid": "\(peer.pid)"])
     let error = GatewayError.gateway(
       "PeerNotAllowed", .permissionDenied,
-      "this gateway serves uid \(ownUID) only (see --allow-uid)")
+      "uid \(peer.uid) may not use this gateway: it serves its own uid (\(ownUID)) and --allow-uid ones")
     var bytes: [UInt8] = []
     var headers = HTTPHeaders()
     headers.add(name: "Content-Type", value: "application/json")

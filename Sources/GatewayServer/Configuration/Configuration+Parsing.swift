@@ -157,7 +157,7 @@ extension Configuration {
   static var helpText: String {
     var text = """
       session-gateway \(GatewayVersion.number): owns an agent session and serves it to local tools
-      as HTTP/1.1 on a Unix socket (JSON or gRPC-Web), calling the agent over gRPC.
+      as HTTP/1.1 on a Unix socket (gRPC-Web; JSON calls are next), calling the agent over gRPC.
 
       usage: session-gateway --agent ADDRESS [options]
 
