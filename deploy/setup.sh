@@ -5,7 +5,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
-packages=(libcurl4-openssl-dev zlib1g-dev pkg-config curl util-linux
+packages=(libcurl4-openssl-dev zlib1g-dev pkg-config curl util-linux openssl jq
           libgrpc++-dev libprotobuf-dev protobuf-compiler-grpc g++)
 missing=()
 for package in "${packages[@]}"; do

@@ -1,3 +1,4 @@
+import GatewayCore
 import Glibc
 
 /// The session the gateway owns: the current token, kept in step with the token file.
@@ -73,7 +74,9 @@ public final class Session {
   /// - Returns: whether it was new.
   @discardableResult
   public func received(token: String) -> Bool {
-    guard token != currentToken() else { return false }
+    // The call that brought it read the file moments ago: compare with what it saw, and read
+    // the file only if nothing has yet.
+    guard token != (loaded ? cachedToken : currentToken()) else { return false }
     cachedToken = token
     loaded = true
     unconfirmedToken = token
@@ -119,7 +122,7 @@ public final class Session {
   public static func bearerToken(fromAuthorization value: String) -> String? {
     let parts = value.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
     guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-    let token = parts[1].trimmingCharacters(in: " \t")
+    let token = parts[1].trimming(" \t")
     return token.isEmpty ? nil : token
   }
 }
@@ -134,11 +137,3 @@ struct LoopBound<Value: AnyObject>: @unchecked Sendable {
   init(_ value: Value) { self.value = value }
 }
 
-extension Substring {
-  fileprivate func trimmingCharacters(in set: String) -> String {
-    var slice = self[...]
-    while let first = slice.first, set.contains(first) { slice = slice.dropFirst() }
-    while let last = slice.last, set.contains(last) { slice = slice.dropLast() }
-    return String(slice)
-  }
-}

@@ -37,7 +37,7 @@ extension Configuration {
       "also serve this peer uid (repeatable; the env var takes a comma list; default: own uid only)"
     ) { config, value throws(ConfigurationError) in
       for part in value.split(separator: ",") {
-        guard let uid = UInt32(part.trimmingCharacters(in: " ")) else {
+        guard let uid = UInt32(part.trimming(" ")) else {
           throw ConfigurationError("--allow-uid: '\(part)' is not a uid")
         }
         config.allowedUIDs.insert(uid)
@@ -179,8 +179,3 @@ extension Configuration {
   }
 }
 
-extension Substring {
-  fileprivate func trimmingCharacters(in set: String) -> String {
-    String(self.drop(while: { set.contains($0) }).reversed().drop(while: { set.contains($0) }).reversed())
-  }
-}

@@ -26,6 +26,8 @@ final class Connection {
   private(set) var idleSince = MonotonicClock.now()
   /// Set when a response started and not yet ended.
   private var responseInFlight = false
+  /// Set while the connection waits in the server's end-of-turn flush list.
+  private var flushScheduled = false
   /// Responses ended on this connection so far.
   private var responsesEnded = 0
 
@@ -137,18 +139,13 @@ final class Connection {
       return
     }
     responseInFlight = true
-    var bytes: [UInt8] = []
-    HTTPResponseEncoder.encodeHead(head, connection: connectionHeader, into: &bytes)
-    enqueue(bytes)
+    enqueue { HTTPResponseEncoder.encodeHead(head, connection: connectionHeader, into: &$0) }
   }
 
   /// Body bytes of a chunked response, framed as one chunk.
   func sendChunk(_ bytes: [UInt8]) {
     guard !closed, !bytes.isEmpty else { return }
-    var framed: [UInt8] = []
-    framed.reserveCapacity(bytes.count + 12)
-    HTTPResponseEncoder.encodeChunk(bytes, into: &framed)
-    enqueue(framed)
+    enqueue { HTTPResponseEncoder.encodeChunk(bytes, into: &$0) }
   }
 
   /// Body bytes written as they are (Content-Length responses).
@@ -196,12 +193,21 @@ final class Connection {
   // MARK: IO plumbing
 
   private func enqueue(_ bytes: [UInt8]) {
-    outbound.append(bytes)
-    server.markDirty(self)
+    enqueue { $0.append(contentsOf: bytes) }
+  }
+
+  /// Appends to the send buffer; the server flushes it once at the end of the loop turn.
+  private func enqueue(_ encode: (inout [UInt8]) -> Void) {
+    outbound.append(encoding: encode)
+    if !flushScheduled {
+      flushScheduled = true
+      server.markDirty(self)
+    }
   }
 
   /// Writes what is buffered; called at the end of each loop turn and when writable.
   func flush() {
+    flushScheduled = false
     guard !closed else { return }
     let wasOverLimit = outbound.count >= server.configuration.responseBufferBytes / 2
     do {

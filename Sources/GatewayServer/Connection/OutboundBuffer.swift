@@ -16,9 +16,10 @@ struct OutboundBuffer {
     bytes.append(contentsOf: more)
   }
 
-  mutating func append(_ more: UnsafeRawBufferPointer) {
+  /// Lets an encoder write straight into the buffer (no intermediate array).
+  mutating func append(encoding encode: (inout [UInt8]) -> Void) {
     compactIfDrained()
-    bytes.append(contentsOf: more)
+    encode(&bytes)
   }
 
   /// Writes as much as the socket takes.

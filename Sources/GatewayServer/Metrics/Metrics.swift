@@ -35,6 +35,7 @@ extension Server {
     counter("session_gateway_requests_total", "HTTP requests received.", metrics.requests)
     counter("session_gateway_malformed_requests_total", "Requests answered 400/413 for malformed HTTP.", metrics.malformedRequests)
     counter("session_gateway_agent_calls_total", "Calls started to the agent.", metrics.callsStarted)
+    counter("session_gateway_agent_calls_failed_to_start_total", "Calls libcurl refused to start.", metrics.callsFailedToStart)
     lines.append("# HELP session_gateway_agent_calls_completed_total Agent calls by final gRPC status.")
     lines.append("# TYPE session_gateway_agent_calls_completed_total counter")
     for (code, count) in metrics.callsByStatus.sorted(by: { $0.key < $1.key }) {

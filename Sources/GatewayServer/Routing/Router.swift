@@ -18,18 +18,13 @@ struct Router {
       return nil
     }
     guard let method = GRPCMethodPath(path) else {
-      connection.sendError(
-        .gateway("NotFound", .unimplemented, "no such endpoint: \(path)", httpStatus: 404)
-          .withExitCode(SysExits.usage))
+      connection.sendError(.notFound(path))
       return nil
     }
     // The method check comes before the method lookup, as the contract says.
     guard head.method == "POST" else {
-      var error = GatewayError.gateway(
-        "MethodNotAllowed", .unimplemented,
-        "\(head.method) is not allowed on a gRPC method; use POST", httpStatus: 405)
-      error.headers.append(("Allow", "POST"))
-      connection.sendError(error.withExitCode(SysExits.usage))
+      connection.sendError(
+        .methodNotAllowed("\(head.method) is not allowed on a gRPC method; use POST", allow: "POST"))
       return nil
     }
     if let contentType = head.headers["content-type"],
@@ -50,17 +45,14 @@ struct Router {
   private func ownEndpoint(_ path: String, head: HTTPRequestHead, connection: Connection) {
     let endpoint = OwnEndpoint(rawValue: path)
     guard let endpoint else {
-      connection.sendError(
-        .gateway("NotFound", .unimplemented, "no such endpoint: \(path)", httpStatus: 404)
-          .withExitCode(SysExits.usage))
+      connection.sendError(.notFound(path))
       return
     }
     guard endpoint.allowedMethods.contains(head.method) else {
-      var error = GatewayError.gateway(
-        "MethodNotAllowed", .unimplemented, "\(head.method) is not allowed on \(path)",
-        httpStatus: 405)
-      error.headers.append(("Allow", endpoint.allowedMethods.joined(separator: ", ")))
-      connection.sendError(error.withExitCode(SysExits.usage))
+      connection.sendError(
+        .methodNotAllowed(
+          "\(head.method) is not allowed on \(path)",
+          allow: endpoint.allowedMethods.joined(separator: ", ")))
       return
     }
     switch endpoint {
@@ -122,5 +114,18 @@ extension GatewayError {
     var copy = self
     copy.exitCode = exitCode
     return copy
+  }
+
+  /// 404 for a path that is neither a gateway endpoint nor a gRPC method (exit 64: a usage error).
+  static func notFound(_ path: String) -> GatewayError {
+    GatewayError.gateway("NotFound", .unimplemented, "no such endpoint: \(path)", httpStatus: 404)
+      .withExitCode(SysExits.usage)
+  }
+
+  /// 405 with the `Allow` header (exit 64).
+  static func methodNotAllowed(_ message: String, allow: String) -> GatewayError {
+    var error = GatewayError.gateway("MethodNotAllowed", .unimplemented, message, httpStatus: 405)
+    error.headers.append(("Allow", allow))
+    return error.withExitCode(SysExits.usage)
   }
 }
