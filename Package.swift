@@ -31,6 +31,8 @@ let package = Package(
       name: "GatewayGRPC", dependencies: ["GatewayCore", "GatewayErrors", "CZlib"],
       swiftSettings: swiftSettings),
 
+    .target(name: "GatewayTranscoding", dependencies: ["GatewayCore"], swiftSettings: swiftSettings),
+
     // IO edges.
     .target(
       name: "GatewayEventLoop", dependencies: ["GatewayCore", "CGatewayShims"],
@@ -67,6 +69,9 @@ let package = Package(
       swiftSettings: swiftSettings),
     .testTarget(
       name: "GatewaySessionTests", dependencies: ["GatewaySession", "GatewayCore"],
+      swiftSettings: swiftSettings),
+    .testTarget(
+      name: "GatewayTranscodingTests", dependencies: ["GatewayTranscoding", "GatewayCore"],
       swiftSettings: swiftSettings),
     .testTarget(
       name: "GatewayErrorsTests", dependencies: ["GatewayErrors", "GatewayCore"],

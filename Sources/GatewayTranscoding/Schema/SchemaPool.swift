@@ -1,0 +1,36 @@
+/// Every type and service the gateway knows, built once from `FileDescriptorSet`s and immutable
+/// afterwards; per-call state lives elsewhere.
+public struct SchemaPool: Sendable {
+  public let messages: [MessageDescriptor]
+  public let enums: [EnumDescriptor]
+  public let services: [ServiceDescriptor]
+  /// Full name (no leading dot) to index into `messages` / `enums`.
+  public let messageIndexByName: [String: Int]
+  public let enumIndexByName: [String: Int]
+  /// `/pkg.Service/Method` to its method.
+  public let methodByPath: [String: MethodDescriptor]
+
+  public init(
+    messages: [MessageDescriptor], enums: [EnumDescriptor], services: [ServiceDescriptor]
+  ) {
+    self.messages = messages
+    self.enums = enums
+    self.services = services
+    var messageIndex: [String: Int] = [:]
+    for (index, message) in messages.enumerated() { messageIndex[message.fullName] = index }
+    var enumIndex: [String: Int] = [:]
+    for (index, value) in enums.enumerated() { enumIndex[value.fullName] = index }
+    var methods: [String: MethodDescriptor] = [:]
+    for service in services {
+      for method in service.methods { methods[method.path] = method }
+    }
+    messageIndexByName = messageIndex
+    enumIndexByName = enumIndex
+    methodByPath = methods
+  }
+
+  /// An empty pool: gRPC-Web needs no schema.
+  public static let empty = SchemaPool(messages: [], enums: [], services: [])
+
+  public func message(named fullName: String) -> Int? { messageIndexByName[fullName] }
+}
