@@ -14,6 +14,8 @@ public final class Server {
   let logger: Logger
   let agent: AgentClient
   let session: Session
+  /// The schemas JSON calls are transcoded with.
+  let schemas: SchemaRegistry
   let httpLimits: HTTPParserLimits
   var metrics = Metrics()
   private(set) var router: Router! = nil
@@ -58,6 +60,7 @@ public final class Server {
     } catch {
       throw ServerError("cannot listen on \(configuration.listenPath): \(error)")
     }
+    schemas = try SchemaRegistry(descriptorSetPaths: configuration.descriptorSets)
     router = Router(server: self)
   }
 
@@ -82,6 +85,7 @@ public final class Server {
       throw ServerError("cannot watch the listening socket: \(error)")
     }
     loop.onTurnEnd = { [unowned self] in self.flushDirty() }
+    schemas.start(server: self)
     scheduleIdleSweep()
     logger.info(
       "serving", ["socket": listener.path, "agent": configuration.agent?.description ?? "",
