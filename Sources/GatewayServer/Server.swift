@@ -278,5 +278,11 @@ extension Server: Sendable {}
 /// The gateway could not start.
 public struct ServerError: Error, CustomStringConvertible {
   public let description: String
-  init(_ description: String) { self.description = description }
+  /// The process's exit status: `EX_UNAVAILABLE` (69) by default, `EX_CONFIG` (78) for a
+  /// configuration the gateway cannot use, such as a broken descriptor set.
+  public let exitCode: Int32
+  init(_ description: String, exitCode: Int32 = 69) {
+    self.description = description
+    self.exitCode = exitCode
+  }
 }

@@ -240,4 +240,45 @@ struct JSONCallTests {
     #expect(result.status == 503, "\(result.text)")
     #expect(try errorObject(result)["exitCode"] as? Int == 69)
   }
+
+  @Test func aMethodTheSchemasLackIsFetchedAgainFromAnUpgradedAgent() throws {
+    let directory = try TemporaryDirectory()
+    let older = try ReferenceAgent(directory: directory, arguments: ["--without-test-service"])
+    let gateway = try Gateway(agent: older.address, directory: directory)
+    let methods = { () throws -> String in
+      try Curl.run(socket: gateway.socketPath, path: "/-/methods", method: "GET").text
+    }
+    try gateway.child.wait(for: "the first schema fetch") {
+      (try? methods())?.contains("polykey.v1.ClientService") ?? false
+    }
+    #expect(try !methods().contains("polykey.v1.TestService"))
+    older.child.stop()
+    let newer = try ReferenceAgent(directory: directory, name: "agent-upgraded")
+    #expect(newer.socketPath == older.socketPath)
+    usleep(1_100_000)  // at most one fetch a second
+    let result = try Curl.run(
+      socket: gateway.socketPath, path: "/polykey.v1.TestService/Echo", body: Array("{}".utf8))
+    #expect(result.status == 200, "\(result.text)")
+    #expect(try methods().contains("polykey.v1.TestService"))
+  }
+
+  @Test func aBrokenDescriptorSetStopsTheGatewayNamingTheFileAndSymbol() throws {
+    let directory = try TemporaryDirectory()
+    // client_service.proto without the files it imports.
+    let broken = directory.file("broken.binpb")
+    let protos = URL(fileURLWithPath: TestPaths.agentScript).deletingLastPathComponent()
+      .appendingPathComponent("protos").path
+    let (code, _, errors) = try runProcess(
+      "/usr/bin/protoc",
+      ["-I", protos, "--descriptor_set_out=" + broken, "polykey/v1/client_service.proto"])
+    #expect(code == 0, "\(errors)")
+    let (exit, _, stderr) = try runProcess(
+      TestPaths.gatewayBinary,
+      ["--agent", "unix:" + directory.file("none.sock"), "--listen", directory.file("g.sock"),
+       "--token-file", directory.file("token"), "--descriptor-set", broken])
+    let message = stderr
+    #expect(exit == 78)
+    #expect(message.contains("polykey/v1/client_service.proto"), "\(message)")
+    #expect(message.contains("polykey/v1/sessions.proto"), "\(message)")
+  }
 }

@@ -41,11 +41,11 @@ final class SchemaRegistry {
     var sets: [[UInt8]] = []
     for path in descriptorSetPaths {
       do { sets.append(try readWholeFile(path, limit: 64 * 1024 * 1024)) } catch {
-        throw ServerError("cannot read descriptor set \(path): \(error)")
+        throw ServerError("cannot read descriptor set \(path): \(error)", exitCode: 78)
       }
     }
     do { pool = try SchemaPool(fileDescriptorSets: sets) } catch {
-      throw ServerError("invalid descriptor set: \(error)")
+      throw ServerError("invalid descriptor set: \(error)", exitCode: 78)
     }
   }
 
