@@ -60,7 +60,7 @@ struct BinaryDecoder {
           handled = try mergeField(
             field, at: index, wireType: wireType, into: &message, from: &reader, depth: depth)
         } catch {
-          throw error.inField(field.jsonName)
+          throw error.prefixed(field: field.jsonName)
         }
         if handled { continue }
       }
@@ -95,7 +95,7 @@ struct BinaryDecoder {
         do {
           list.append(try element(field, from: &reader, depth: depth))
         } catch {
-          throw error.atIndex(list.count)
+          throw error.prefixed(index: list.count)
         }
       } else if wireType == .lengthDelimited && field.type.isPackable {
         let packed = try reader.decodeLengthDelimited()
@@ -105,7 +105,7 @@ struct BinaryDecoder {
           do {
             list.append(try scalar(field.type, from: &elements))
           } catch {
-            throw error.atIndex(list.count)
+            throw error.prefixed(index: list.count)
           }
         }
       } else {
@@ -293,26 +293,6 @@ extension FieldType {
 extension TranscodingError {
   fileprivate static func malformed(_ message: String) -> TranscodingError {
     TranscodingError(.malformedBinary, message)
-  }
-
-  /// This error, inside the field with JSON name `name`.
-  fileprivate func inField(_ name: String) -> TranscodingError {
-    var error = self
-    if path.isEmpty {
-      error.path = name
-    } else if path.first == "[" {
-      error.path = name + path
-    } else {
-      error.path = name + "." + path
-    }
-    return error
-  }
-
-  /// This error, at element `index` of the repeated field whose name the caller adds.
-  fileprivate func atIndex(_ index: Int) -> TranscodingError {
-    var error = self
-    error.path = path.isEmpty ? "[\(index)]" : path.first == "[" ? "[\(index)]\(path)" : "[\(index)].\(path)"
-    return error
   }
 }
 
