@@ -31,7 +31,8 @@ extension DynamicMessage {
   }
 }
 
-/// The binary decoding walk; one per call, holding only the pool.
+/// The binary decoding walk; one per call, holding only the pool. Field facts come from
+/// each message's `BinaryLayout`; names (for error paths) from its descriptors, on error only.
 struct BinaryDecoder {
   let pool: SchemaPool
 
@@ -42,9 +43,9 @@ struct BinaryDecoder {
     guard pool.messages.indices.contains(message.type) else {
       throw TranscodingError(.invalidValue, "unknown message type index \(message.type)")
     }
-    let descriptor = pool.messages[message.type]
-    if message.values.count < descriptor.fields.count {
-      message.values += repeatElement(nil, count: descriptor.fields.count - message.values.count)
+    let layout = pool.messages[message.type].binaryLayout
+    if message.values.count < layout.fields.count {
+      message.values += repeatElement(nil, count: layout.fields.count - message.values.count)
     }
     while !reader.isAtEnd {
       let tagStart = reader.position
@@ -53,14 +54,13 @@ struct BinaryDecoder {
         guard number == endGroup else { throw .malformed("end-group tag without a group") }
         return
       }
-      if let index = descriptor.fieldIndexByNumber[number] {
-        let field = descriptor.fields[index]
+      if let index = layout.index(of: number) {
         let handled: Bool
         do {
           handled = try mergeField(
-            field, at: index, wireType: wireType, into: &message, from: &reader, depth: depth)
+            layout, index, wireType: wireType, into: &message, from: &reader, depth: depth)
         } catch {
-          throw error.prefixed(field: field.jsonName)
+          throw error.prefixed(field: pool.messages[message.type].fields[index].jsonName)
         }
         if handled { continue }
       }
@@ -73,9 +73,10 @@ struct BinaryDecoder {
   /// Decodes one occurrence of a known field; false when the wire type does not fit the field
   /// (the caller keeps it as an unknown field).
   private func mergeField(
-    _ field: FieldDescriptor, at index: Int, wireType: WireType,
+    _ layout: BinaryLayout, _ index: Int, wireType: WireType,
     into message: inout DynamicMessage, from reader: inout WireReader, depth: Int
   ) throws(TranscodingError) -> Bool {
+    let field = layout.fields[index]
     if field.isMap {
       guard wireType == .lengthDelimited else { return false }
       let entry = try reader.decodeLengthDelimited()
@@ -86,11 +87,10 @@ struct BinaryDecoder {
       message.values[index] = .map(map)
       return true
     }
-    let expected = field.type.binaryWireType
     if field.isRepeated {
       var list: [ProtoValue]
       if case .list(let existing)? = message.values[index] { list = existing } else { list = [] }
-      if wireType == expected {
+      if wireType == field.wireType {
         message.values[index] = nil
         do {
           list.append(try element(field, from: &reader, depth: depth))
@@ -99,8 +99,9 @@ struct BinaryDecoder {
         }
       } else if wireType == .lengthDelimited && field.type.isPackable {
         let packed = try reader.decodeLengthDelimited()
-        var elements = WireReader(packed)
         message.values[index] = nil
+        list.reserveCapacity(list.count + Self.elementCount(packed, field.wireType))
+        var elements = WireReader(packed)
         while !elements.isAtEnd {
           do {
             list.append(try scalar(field.type, from: &elements))
@@ -114,19 +115,19 @@ struct BinaryDecoder {
       message.values[index] = .list(list)
       return true
     }
-    guard wireType == expected else { return false }
-    if let oneof = field.oneofIndex, message.values[index] == nil {
-      let fields = pool.messages[message.type].fields
-      for other in fields.indices where other != index && fields[other].oneofIndex == oneof {
+    guard wireType == field.wireType else { return false }
+    if field.oneofIndex >= 0, message.values[index] == nil {
+      for other in layout.fields.indices
+      where other != index && layout.fields[other].oneofIndex == field.oneofIndex {
         message.values[other] = nil
       }
     }
-    if field.type == .message || field.type == .group {
+    if field.isMessage {
       var sub: DynamicMessage
       if case .message(let existing)? = message.values[index] {
         sub = existing
       } else {
-        sub = try emptyMessage(field)
+        sub = try emptyMessage(field.messageType)
       }
       message.values[index] = nil
       try mergeMessage(&sub, field, from: &reader, depth: depth)
@@ -137,21 +138,31 @@ struct BinaryDecoder {
     return true
   }
 
+  /// How many values a packed run holds (exact: fixed sizes, or varint last bytes).
+  private static func elementCount(_ packed: UnsafeRawBufferPointer, _ wireType: WireType) -> Int {
+    switch wireType {
+    case .fixed32: return packed.count / 4
+    case .fixed64: return packed.count / 8
+    default:
+      var count = 0
+      for byte in packed where byte < 0x80 { count += 1 }
+      return count
+    }
+  }
+
   /// One element of a repeated field in its field type's own wire type.
   private func element(
-    _ field: FieldDescriptor, from reader: inout WireReader, depth: Int
+    _ field: BinaryLayout.Field, from reader: inout WireReader, depth: Int
   ) throws(TranscodingError) -> ProtoValue {
-    guard field.type == .message || field.type == .group else {
-      return try scalar(field.type, from: &reader)
-    }
-    var sub = try emptyMessage(field)
+    guard field.isMessage else { return try scalar(field.type, from: &reader) }
+    var sub = try emptyMessage(field.messageType)
     try mergeMessage(&sub, field, from: &reader, depth: depth)
     return .message(sub)
   }
 
   /// A length-delimited sub-message or (for `.group`) a group body up to its end tag.
   private func mergeMessage(
-    _ sub: inout DynamicMessage, _ field: FieldDescriptor, from reader: inout WireReader,
+    _ sub: inout DynamicMessage, _ field: BinaryLayout.Field, from reader: inout WireReader,
     depth: Int
   ) throws(TranscodingError) {
     guard depth < DynamicMessage.maxBinaryDepth else {
@@ -165,9 +176,9 @@ struct BinaryDecoder {
     }
   }
 
-  private func emptyMessage(_ field: FieldDescriptor) throws(TranscodingError) -> DynamicMessage {
-    guard let type = field.messageType, pool.messages.indices.contains(type) else {
-      throw TranscodingError(.invalidValue, "field \(field.name) has no message type")
+  private func emptyMessage(_ type: Int) throws(TranscodingError) -> DynamicMessage {
+    guard pool.messages.indices.contains(type) else {
+      throw TranscodingError(.invalidValue, "a message field has no message type")
     }
     return DynamicMessage(type: type, fieldCount: pool.messages[type].fields.count)
   }
@@ -175,26 +186,33 @@ struct BinaryDecoder {
   /// One `map<K, V>` entry: a missing key or value is the default, the last entry per key wins
   /// (`ProtoMap.set`), a value message given twice in one entry is merged.
   private func mergeMapEntry(
-    _ field: FieldDescriptor, _ bytes: UnsafeRawBufferPointer, into map: inout ProtoMap,
+    _ field: BinaryLayout.Field, _ bytes: UnsafeRawBufferPointer, into map: inout ProtoMap,
     depth: Int
   ) throws(TranscodingError) {
-    guard let entryType = field.messageType, pool.messages.indices.contains(entryType),
-      let keyIndex = pool.messages[entryType].fieldIndexByNumber[1],
-      let valueIndex = pool.messages[entryType].fieldIndexByNumber[2]
-    else { throw TranscodingError(.invalidValue, "field \(field.name) is not a valid map") }
-    let keyField = pool.messages[entryType].fields[keyIndex]
-    let valueField = pool.messages[entryType].fields[valueIndex]
+    guard pool.messages.indices.contains(field.messageType) else {
+      throw TranscodingError(.invalidValue, "a map field has no entry type")
+    }
+    let entry = pool.messages[field.messageType].binaryLayout
+    guard let keyIndex = entry.index(of: 1), let valueIndex = entry.index(of: 2) else {
+      throw TranscodingError(.invalidValue, "a map entry has no key or value")
+    }
+    let keyField = entry.fields[keyIndex]
+    let valueField = entry.fields[valueIndex]
     var key: ProtoValue?
     var value: ProtoValue?
     var reader = WireReader(bytes)
     while !reader.isAtEnd {
       let (number, wireType) = try reader.decodeTag()
-      if number == 1 && wireType == keyField.type.binaryWireType {
+      if number == 1 && wireType == keyField.wireType {
         key = try scalar(keyField.type, from: &reader)
-      } else if number == 2 && wireType == valueField.type.binaryWireType {
-        if valueField.type == .message || valueField.type == .group {
+      } else if number == 2 && wireType == valueField.wireType {
+        if valueField.isMessage {
           var sub: DynamicMessage
-          if case .message(let existing)? = value { sub = existing } else { sub = try emptyMessage(valueField) }
+          if case .message(let existing)? = value {
+            sub = existing
+          } else {
+            sub = try emptyMessage(valueField.messageType)
+          }
           value = nil
           try mergeMessage(&sub, valueField, from: &reader, depth: depth)
           value = .message(sub)
@@ -214,14 +232,15 @@ struct BinaryDecoder {
     case .uint64(let v): mapKey = .uint64(v)
     case .bool(let v): mapKey = .bool(v)
     case .string(let v): mapKey = .string(v)
-    default: throw TranscodingError(.invalidValue, "field \(field.name) has an invalid key type")
+    default: throw TranscodingError(.invalidValue, "a map has an invalid key type")
     }
-    if value == nil {
-      value =
-        valueField.type == .message || valueField.type == .group
-        ? .message(try emptyMessage(valueField)) : ProtoValue.defaultValue(of: valueField.type)
+    if let value {
+      map.set(mapKey, value)
+    } else if valueField.isMessage {
+      map.set(mapKey, .message(try emptyMessage(valueField.messageType)))
+    } else {
+      map.set(mapKey, ProtoValue.defaultValue(of: valueField.type))
     }
-    if let value { map.set(mapKey, value) }
   }
 
   /// A non-message value, read in its type's wire type (the caller checked it).
@@ -247,10 +266,8 @@ struct BinaryDecoder {
     case .double: return .double(Double(bitPattern: try reader.decodeFixed64()))
     case .string:
       let bytes = try reader.decodeLengthDelimited()
-      guard let string = String(validating: bytes, as: UTF8.self) else {
-        throw .malformed("string is not valid UTF-8")
-      }
-      return .string(string)
+      guard UTF8Validation.isValid(bytes) else { throw .malformed("string is not valid UTF-8") }
+      return .string(bytes.withMemoryRebound(to: UInt8.self) { String(decoding: $0, as: UTF8.self) })
     case .bytes: return .bytes(Array(try reader.decodeLengthDelimited()))
     case .message, .group:
       throw TranscodingError(.invalidValue, "a message is not a scalar")

@@ -29,11 +29,11 @@ struct BinaryEncoder {
       assertionFailure("message type \(message.type) is not in the pool")
       return
     }
-    let descriptor = pool.messages[message.type]
-    let values = message.values
-    for index in descriptor.fieldIndicesInNumberOrder where index < values.count {
-      guard let value = values[index] else { continue }
-      let field = descriptor.fields[index]
+    let order = pool.messages[message.type].fieldIndicesInNumberOrder
+    let layout = pool.messages[message.type].binaryLayout
+    for index in order where index < message.values.count {
+      guard let value = message.values[index] else { continue }
+      let field = layout.fields[index]
       switch value {
       case .list(let items):
         writeRepeated(field, items, to: &writer)
@@ -68,15 +68,15 @@ struct BinaryEncoder {
   }
 
   private func writeRepeated(
-    _ field: FieldDescriptor, _ items: [ProtoValue], to writer: inout WireWriter
+    _ field: BinaryLayout.Field, _ items: [ProtoValue], to writer: inout WireWriter
   ) {
     guard !items.isEmpty else { return }
-    guard field.isPacked && field.type.isPackable else {
+    guard field.isPacked else {
       for item in items { writeSingle(field.number, field.type, item, to: &writer) }
       return
     }
     writer.writeTag(fieldNumber: field.number, wireType: .lengthDelimited)
-    switch field.type.binaryWireType {
+    switch field.wireType {
     case .fixed32:
       writer.writeVarint(UInt64(items.count * 4))
       for item in items { writePayload(field.type, item, to: &writer) }
@@ -92,16 +92,20 @@ struct BinaryEncoder {
 
   /// Each entry as a length-delimited message with its key (1) and value (2), both always
   /// written, as protobuf's C++ and Go runtimes do.
-  private func writeMap(_ field: FieldDescriptor, _ map: ProtoMap, to writer: inout WireWriter) {
-    guard let entryType = field.messageType, pool.messages.indices.contains(entryType),
-      let keyIndex = pool.messages[entryType].fieldIndexByNumber[1],
-      let valueIndex = pool.messages[entryType].fieldIndexByNumber[2]
-    else {
-      assertionFailure("field \(field.name) is not a valid map")
+  private func writeMap(
+    _ field: BinaryLayout.Field, _ map: ProtoMap, to writer: inout WireWriter
+  ) {
+    guard pool.messages.indices.contains(field.messageType) else {
+      assertionFailure("field \(field.number) is not a valid map")
       return
     }
-    let keyType = pool.messages[entryType].fields[keyIndex].type
-    let valueType = pool.messages[entryType].fields[valueIndex].type
+    let entry = pool.messages[field.messageType].binaryLayout
+    guard let keyIndex = entry.index(of: 1), let valueIndex = entry.index(of: 2) else {
+      assertionFailure("field \(field.number) is not a valid map")
+      return
+    }
+    let keyType = entry.fields[keyIndex].type
+    let valueType = entry.fields[valueIndex].type
     let keys = map.keys
     let values = map.values
     for index in keys.indices {
