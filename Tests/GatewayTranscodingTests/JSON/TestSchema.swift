@@ -2,7 +2,7 @@ import GatewayTranscoding
 
 /// Builds small pools by hand with the model's memberwise inits: messages refer to each other
 /// by full name, resolved to indices in `build()`.
-struct SchemaBuilder {
+struct TestPoolBuilder {
   struct Field {
     var name: String
     var number: Int32
@@ -91,9 +91,9 @@ struct SchemaBuilder {
   }
 }
 
-typealias F = SchemaBuilder.Field
+typealias F = TestPoolBuilder.Field
 
-extension SchemaBuilder {
+extension TestPoolBuilder {
   /// The well-known types, as in google/protobuf/*.proto.
   mutating func addWellKnownTypes() {
     let p = "google.protobuf."
@@ -129,7 +129,7 @@ extension SchemaBuilder {
 /// `test.Item`: every field kind the mapping treats differently.
 enum TestSchema {
   static let pool: SchemaPool = {
-    var b = SchemaBuilder()
+    var b = TestPoolBuilder()
     b.addWellKnownTypes()
     let p = "google.protobuf."
     b.enumType("test.Color", [("COLOR_UNSPECIFIED", 0), ("RED", 1), ("GREEN", 2), ("CRIMSON", 1)])

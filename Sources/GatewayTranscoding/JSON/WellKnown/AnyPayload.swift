@@ -2,12 +2,14 @@
 /// place the JSON codec calls the binary codec.
 enum AnyPayload {
   static func encode(_ message: DynamicMessage, pool: SchemaPool) throws(TranscodingError) -> [UInt8] {
-    throw TranscodingError(.unencodable, "Any needs the binary codec, which is not merged yet")
+    message.binary(pool: pool)
   }
 
   static func decode(
     _ bytes: [UInt8], type: Int, pool: SchemaPool
   ) throws(TranscodingError) -> DynamicMessage {
-    throw TranscodingError(.malformedBinary, "Any needs the binary codec, which is not merged yet")
+    try withRawBytes(bytes) { (raw) throws(TranscodingError) in
+      try DynamicMessage(binary: raw, type: type, pool: pool)
+    }
   }
 }
