@@ -69,11 +69,11 @@ struct JSONMessageDecoder {
     repeat {
       let key = try scanner.readKey()
       guard let index = fieldIndex(key, descriptor, hint: &hint) else {
-        let keyBytes = scanner.withBytes(key) { Array($0) }
-        if skippingTypeKey && keyBytes.elementsEqual("@type".utf8) {
-          _ = try scanner.readStringToken()
+        if skippingTypeKey && scanner.withBytes(key, { $0.elementsEqual("@type".utf8) }) {
+          _ = try scanner.readStringToken(peeked: ())
           continue
         }
+        let keyBytes = scanner.withBytes(key) { Array($0) }
         guard ignoreUnknownFields else {
           throw TranscodingError(
             .invalidValue, path: String(decoding: keyBytes, as: UTF8.self), "unknown field")

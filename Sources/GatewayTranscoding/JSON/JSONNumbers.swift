@@ -230,7 +230,7 @@ extension Array where Element == UInt8 {
   mutating func appendJSONDouble(_ value: Double) {
     if value.isFinite {
       // Integral values below 2^53 without the ".0" Swift adds.
-      if value == value.rounded(.towardZero) && value.magnitude < 9_007_199_254_740_992
+      if value == value.rounded(.towardZero) && value.magnitude <= 9_007_199_254_740_992
         && !(value == 0 && value.sign == .minus)
       {
         appendDecimal(Int64(value))
@@ -245,7 +245,7 @@ extension Array where Element == UInt8 {
   /// Appends a finite float in its shortest round-trip form as a float.
   mutating func appendJSONFloat(_ value: Float) {
     if value.isFinite {
-      if value == value.rounded(.towardZero) && value.magnitude < 16_777_216
+      if value == value.rounded(.towardZero) && value.magnitude <= 16_777_216
         && !(value == 0 && value.sign == .minus)
       {
         appendDecimal(Int64(value))

@@ -8,9 +8,8 @@ enum AnyPayload {
   static func decode(
     _ bytes: [UInt8], type: Int, pool: SchemaPool
   ) throws(TranscodingError) -> DynamicMessage {
-    let result: Result<DynamicMessage, TranscodingError> = bytes.withUnsafeBytes { raw in
-      Result { () throws(TranscodingError) in try DynamicMessage(binary: raw, type: type, pool: pool) }
+    try withRawBytes(bytes) { (raw) throws(TranscodingError) in
+      try DynamicMessage(binary: raw, type: type, pool: pool)
     }
-    return try result.get()
   }
 }
