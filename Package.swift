@@ -58,6 +58,9 @@ let package = Package(
       name: "GatewayBenchmarks",
       dependencies: ["GatewayCore", "GatewayHTTP1", "GatewayGRPC", "CCurl", "CGatewayShims"],
       swiftSettings: swiftSettings),
+    // The protobuf conformance suite's testee, on the same loader and codecs as the gateway.
+    .executableTarget(
+      name: "ConformanceTestee", dependencies: ["GatewayTranscoding"], swiftSettings: swiftSettings),
 
     // Tests: unit tests per pure target, integration tests against the built binary.
     .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore"], swiftSettings: swiftSettings),

@@ -54,6 +54,10 @@ public struct MessageDescriptor: Sendable {
   public let fieldIndexByNumber: [Int32: Int]
   /// JSON name and proto name to index into `fields` (both accepted on input).
   public let fieldIndexByJSONKey: [String: Int]
+  /// Indices into `fields` in field-number order: the order binary output is written in.
+  public let fieldIndicesInNumberOrder: [Int]
+  /// The binary codec's plain-value view of `fields`.
+  let binaryLayout: BinaryLayout
 
   public init(
     fullName: String, fileName: String, fields: [FieldDescriptor], oneofNames: [String],
@@ -75,6 +79,8 @@ public struct MessageDescriptor: Sendable {
     for (index, field) in fields.enumerated() { byKey[field.jsonName] = index }
     fieldIndexByNumber = byNumber
     fieldIndexByJSONKey = byKey
+    fieldIndicesInNumberOrder = fields.indices.sorted { fields[$0].number < fields[$1].number }
+    binaryLayout = BinaryLayout(fields)
   }
 
   /// A map entry's key field (number 1) and value field (number 2).

@@ -9,6 +9,9 @@ public struct SchemaPool: Sendable {
   public let enumIndexByName: [String: Int]
   /// `/pkg.Service/Method` to its method.
   public let methodByPath: [String: MethodDescriptor]
+  /// Each loaded file's `syntax` ("proto2", "proto3", "editions"); empty for a pool built with
+  /// the memberwise initializer.
+  public internal(set) var syntaxByFile: [String: String] = [:]
 
   public init(
     messages: [MessageDescriptor], enums: [EnumDescriptor], services: [ServiceDescriptor]

@@ -1,0 +1,152 @@
+import GatewayTranscoding
+
+/// Answers `conformance.ConformanceRequest`s with `conformance.ConformanceResponse`s, both
+/// decoded and encoded as `DynamicMessage`s of the loaded pool (no generated code), so the run
+/// also exercises the descriptor loader.
+struct ConformanceTestee {
+  let pool: SchemaPool
+  private let request: Int
+  private let response: Int
+  private let requestFields: RequestFields
+  private let responseFieldCount: Int
+  private let responseFields: [String: Int]
+
+  /// Field indices of `ConformanceRequest`.
+  private struct RequestFields {
+    var protobufPayload: Int
+    var jsonPayload: Int
+    var jspbPayload: Int?
+    var textPayload: Int?
+    var requestedOutputFormat: Int
+    var messageType: Int
+    var testCategory: Int
+  }
+
+  struct SetupError: Error, CustomStringConvertible {
+    var description: String
+  }
+
+  init(pool: SchemaPool) throws(SetupError) {
+    self.pool = pool
+    guard let request = pool.message(named: "conformance.ConformanceRequest"),
+      let response = pool.message(named: "conformance.ConformanceResponse")
+    else {
+      throw SetupError(description: "the descriptor sets do not define conformance.ConformanceRequest")
+    }
+    self.request = request
+    self.response = response
+    let requestIndex = pool.messages[request].fieldIndexByJSONKey
+    func index(_ name: String) throws(SetupError) -> Int {
+      guard let index = requestIndex[name] else {
+        throw SetupError(description: "conformance.ConformanceRequest has no field \(name)")
+      }
+      return index
+    }
+    requestFields = RequestFields(
+      protobufPayload: try index("protobuf_payload"), jsonPayload: try index("json_payload"),
+      jspbPayload: requestIndex["jspb_payload"], textPayload: requestIndex["text_payload"],
+      requestedOutputFormat: try index("requested_output_format"),
+      messageType: try index("message_type"), testCategory: try index("test_category"))
+    responseFieldCount = pool.messages[response].fields.count
+    var byName: [String: Int] = [:]
+    for (index, field) in pool.messages[response].fields.enumerated() { byName[field.name] = index }
+    responseFields = byName
+  }
+
+  private enum Outcome {
+    case parseError(String), serializeError(String), runtimeError(String), skipped(String)
+    case protobuf([UInt8]), json(String)
+  }
+
+  /// One request's bytes to one response's bytes.
+  func answer(_ requestBytes: [UInt8]) -> [UInt8] {
+    let outcome: Outcome
+    do {
+      let message = try withBytes(requestBytes) { (raw) throws(TranscodingError) in
+        try DynamicMessage(binary: raw, type: request, pool: pool)
+      }
+      outcome = handle(message)
+    } catch {
+      outcome = .runtimeError("cannot decode the ConformanceRequest: \(error)")
+    }
+    var reply = DynamicMessage(type: response, fieldCount: responseFieldCount)
+    let (name, value): (String, ProtoValue)
+    switch outcome {
+    case .parseError(let text): (name, value) = ("parse_error", .string(text))
+    case .serializeError(let text): (name, value) = ("serialize_error", .string(text))
+    case .runtimeError(let text): (name, value) = ("runtime_error", .string(text))
+    case .skipped(let text): (name, value) = ("skipped", .string(text))
+    case .protobuf(let bytes): (name, value) = ("protobuf_payload", .bytes(bytes))
+    case .json(let text): (name, value) = ("json_payload", .string(text))
+    }
+    if let index = responseFields[name] { reply.values[index] = value }
+    return reply.binary(pool: pool)
+  }
+
+  private func handle(_ message: DynamicMessage) -> Outcome {
+    let fields = requestFields
+    guard case .string(let typeName)? = message.values[fields.messageType] else {
+      return .runtimeError("no message_type")
+    }
+    let output = message.values[fields.requestedOutputFormat].enumValue
+    let category = message.values[fields.testCategory].enumValue
+
+    if typeName == "conformance.FailureSet" {
+      // The failure set we know we fail: none.
+      return .protobuf([])
+    }
+    guard let type = pool.message(named: typeName) else {
+      return .skipped("unknown message type \(typeName)")
+    }
+    let file = pool.messages[type].fileName
+    if pool.syntaxByFile[file] == "proto2" { return .skipped("proto2 is not supported") }
+    // JSPB_TEST = 4, TEXT_FORMAT_TEST = 5; output JSPB = 3, TEXT_FORMAT = 4.
+    if category == 4 || category == 5 { return .skipped("test category \(category)") }
+    guard output == 1 || output == 2 else { return .skipped("output format \(output)") }
+
+    let parsed: DynamicMessage
+    do {
+      if case .bytes(let payload)? = message.values[fields.protobufPayload] {
+        parsed = try withBytes(payload) { (raw) throws(TranscodingError) in
+          try DynamicMessage(binary: raw, type: type, pool: pool)
+        }
+      } else if case .string(let payload)? = message.values[fields.jsonPayload] {
+        let options = JSONDecodingOptions(ignoreUnknownFields: category == 3)
+        parsed = try withBytes(Array(payload.utf8)) { (raw) throws(TranscodingError) in
+          try DynamicMessage(json: raw, type: type, pool: pool, options: options)
+        }
+      } else {
+        return .skipped("payload format not supported")
+      }
+    } catch {
+      return error.kind == .unencodable ? .runtimeError("\(error)") : .parseError("\(error)")
+    }
+
+    if output == 1 { return .protobuf(parsed.binary(pool: pool)) }
+    do {
+      let json = try parsed.json(
+        pool: pool, options: JSONEncodingOptions(useProtoNames: false, emitDefaultValues: false))
+      return .json(String(decoding: json, as: UTF8.self))
+    } catch {
+      return error.kind == .unencodable ? .serializeError("\(error)") : .runtimeError("\(error)")
+    }
+  }
+}
+
+extension Optional where Wrapped == ProtoValue {
+  /// An enum field's number, 0 when unset.
+  fileprivate var enumValue: Int32 {
+    if case .enumNumber(let number)? = self { return number }
+    return 0
+  }
+}
+
+/// `withUnsafeBytes` keeping the body's error type (the standard library's is `rethrows`).
+func withBytes<Result>(
+  _ bytes: [UInt8], _ body: (UnsafeRawBufferPointer) throws(TranscodingError) -> Result
+) throws(TranscodingError) -> Result {
+  let result: Swift.Result<Result, TranscodingError> = bytes.withUnsafeBytes { raw in
+    Swift.Result { () throws(TranscodingError) in try body(raw) }
+  }
+  return try result.get()
+}
