@@ -4,6 +4,7 @@ import GatewayErrors
 public import GatewayEventLoop
 import GatewayHTTP1
 import GatewaySession
+import GatewayTranscoding
 import Glibc
 
 /// The gateway: accepts callers on the Unix socket (checking their uid), owns the connections,
@@ -16,6 +17,10 @@ public final class Server {
   let session: Session
   let httpLimits: HTTPParserLimits
   var metrics = Metrics()
+  /// The password for self-recovery (`--password-file`, `PK_PASSWORD`); nil: none.
+  let password: String?
+  /// The loaded schemas (stand-in until JSON mode fills it).
+  var schema: SchemaPool = .empty
   private(set) var router: Router! = nil
   private let listener: UnixListener
   private var listenerRegistration: RegistrationID?
@@ -39,6 +44,11 @@ public final class Server {
       throw ServerError("cannot start the agent client: \(error)")
     }
     session = Session(store: TokenStore(path: configuration.tokenFile))
+    do throws(TokenStoreError) {
+      password = try configuration.passwordFile.map(PasswordFile.read) ?? configuration.password
+    } catch {
+      throw ServerError("cannot read the password file: \(error)")
+    }
     let loopHandle = loop.handle
     session.writeInBackground { work in loopHandle.execute(work) }
     session.onError = { [logger] error in
