@@ -19,6 +19,23 @@ struct CallMetadata {
     "x-user-agent", "proxy-connection", "proxy-authorization", "origin", "referer",
   ]
 
+  /// JSON calls: `Grpc-Metadata-<Key>` headers become metadata `<key>`; the caller's own
+  /// `Authorization` goes through; `Grpc-Timeout` sets the deadline. Other headers are HTTP's.
+  init(jsonHeaders headers: HTTPHeaders, session: Session, defaultTimeoutMilliseconds: Int) {
+    for field in headers {
+      let name = field.name.lowercased()
+      if name == "grpc-timeout" {
+        timeout = GRPCTimeout(headerValue: field.value)
+        if timeout == nil { invalidTimeout = field.value }
+      } else if name == "authorization" {
+        metadata.append(name, field.value)
+      } else if name.hasPrefix("grpc-metadata-"), name.count > 14 {
+        metadata.append(String(name.dropFirst(14)), field.value)
+      }
+    }
+    finish(session: session, defaultTimeoutMilliseconds: defaultTimeoutMilliseconds)
+  }
+
   /// gRPC-Web: every request header is metadata except HTTP's own and the `grpc-` names.
   init(gRPCWebHeaders headers: HTTPHeaders, session: Session, defaultTimeoutMilliseconds: Int) {
     for field in headers {
@@ -34,7 +51,7 @@ struct CallMetadata {
     finish(session: session, defaultTimeoutMilliseconds: defaultTimeoutMilliseconds)
   }
 
-  private mutating func finish(session: Session, defaultTimeoutMilliseconds: Int) {
+  mutating func finish(session: Session, defaultTimeoutMilliseconds: Int) {
     if timeout == nil && defaultTimeoutMilliseconds > 0 {
       timeout = GRPCTimeout(nanoseconds: Int64(defaultTimeoutMilliseconds) * 1_000_000)
     }

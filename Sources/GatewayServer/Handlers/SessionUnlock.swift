@@ -44,7 +44,7 @@ final class SessionUnlock: AgentTransferDelegate {
     server: Server, password: String, completion: @escaping (Outcome) -> Void
   ) -> SessionUnlock {
     let path = server.configuration.unlockMethod
-    let fields = Self.fieldNumbers(schema: server.schema, path: path)
+    let fields = Self.fieldNumbers(schema: server.schemas.pool, path: path)
     let unlock = SessionUnlock(server: server, tokenField: fields.token, completion: completion)
     var message: [UInt8] = []
     if let field = fields.password {

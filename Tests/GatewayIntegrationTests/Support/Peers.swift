@@ -7,14 +7,14 @@ final class ReferenceAgent {
   let child: ChildProcess
   var address: String { "unix:" + socketPath }
 
-  init(directory: TemporaryDirectory, arguments: [String] = []) throws {
+  init(directory: TemporaryDirectory, arguments: [String] = [], name: String = "agent") throws {
     self.directory = directory
     socketPath = directory.file("agent.sock")
     child = try ChildProcess(
       TestPaths.python,
       [TestPaths.agentScript, "--listen", "unix:" + socketPath, "--password", "secret-password"]
         + arguments,
-      directory: directory, name: "agent")
+      directory: directory, name: name)
     try child.wait(for: "the agent's READY line") { child.stdout.contains("READY") }
   }
 }
