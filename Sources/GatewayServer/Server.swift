@@ -4,6 +4,7 @@ import GatewayErrors
 public import GatewayEventLoop
 import GatewayHTTP1
 import GatewaySession
+import GatewayTranscoding
 import Glibc
 
 /// The gateway: accepts callers on the Unix socket (checking their uid), owns the connections,
@@ -18,6 +19,8 @@ public final class Server {
   let schemas: SchemaRegistry
   let httpLimits: HTTPParserLimits
   var metrics = Metrics()
+  /// The password for self-recovery (`--password-file`, `PK_PASSWORD`); nil: none.
+  let password: String?
   private(set) var router: Router! = nil
   private let listener: UnixListener
   private var listenerRegistration: RegistrationID?
@@ -41,6 +44,11 @@ public final class Server {
       throw ServerError("cannot start the agent client: \(error)")
     }
     session = Session(store: TokenStore(path: configuration.tokenFile))
+    do throws(TokenStoreError) {
+      password = try configuration.passwordFile.map(PasswordFile.read) ?? configuration.password
+    } catch {
+      throw ServerError("cannot read the password file: \(error)")
+    }
     let loopHandle = loop.handle
     session.writeInBackground { work in loopHandle.execute(work) }
     session.onError = { [logger] error in

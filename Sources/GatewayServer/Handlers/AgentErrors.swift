@@ -12,23 +12,11 @@ extension Server {
   ) -> GatewayError {
     switch source {
     case .agent:
-      var error = GatewayError(
-        type: "Error" + status.code.name.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined(),
-        code: status.code, httpStatus: StatusMapping.httpStatus(for: status.code),
-        message: status.message, grpcStatus: Int(status.code.rawValue))
-      if status.code == .unauthenticated { error.headers.append(("WWW-Authenticate", "Bearer")) }
-      return error
+      return .fromAgent(
+        code: status.code, message: status.message, metadata: status.metadata,
+        tokenSent: tokenSent)
     case .gateway:
-      switch status.code {
-      case .unavailable:
-        var error = GatewayError.gateway("AgentUnavailable", .unavailable, status.message, httpStatus: 503)
-        error.headers.append(("Retry-After", "1"))
-        return error
-      case .deadlineExceeded:
-        return .gateway("DeadlineExceeded", .deadlineExceeded, status.message, httpStatus: 504)
-      default:
-        return .gateway("Call", status.code, status.message)
-      }
+      return .fromTransport(code: status.code, message: status.message)
     }
   }
 }

@@ -8,9 +8,9 @@ import GatewaySession
 struct CallMetadata {
   var metadata = Metadata()
   var timeout: GRPCTimeout?
-  /// Whether the session token was attached (false when the caller sent its own credentials).
-  var attachedSessionToken = false
-  var sentToken: String?
+  /// Whether the session applies: the caller sent no `Authorization` of its own, so
+  /// `AgentCall` attaches the session token (and recovers from rejections).
+  var usesSession = false
 
   /// HTTP-only headers that are not call metadata.
   private static let httpOnly: Set<String> = [
@@ -55,12 +55,9 @@ struct CallMetadata {
     if timeout == nil && defaultTimeoutMilliseconds > 0 {
       timeout = GRPCTimeout(nanoseconds: Int64(defaultTimeoutMilliseconds) * 1_000_000)
     }
-    // The caller's own Authorization goes through unchanged; otherwise the session's token.
-    if metadata[first: "authorization"] == nil, let token = session.currentToken() {
-      metadata.append("authorization", "Bearer " + token)
-      attachedSessionToken = true
-      sentToken = token
-    }
+    // The caller's own Authorization goes through unchanged; otherwise `AgentCall` attaches
+    // the session's token.
+    usesSession = metadata[first: "authorization"] == nil
   }
 
   /// curl's timeout in milliseconds for the deadline (0: none), rounded up and at least 1, so

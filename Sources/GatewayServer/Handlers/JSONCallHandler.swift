@@ -22,7 +22,9 @@ final class JSONCallHandler: RequestHandler, AgentTransferDelegate {
 
   private var method: MethodDescriptor?
   private var pool = SchemaPool.empty
-  private var transfer: AgentTransfer?
+  private var transfer: AgentCall?
+  /// Whether the call's last attempt carried the session token (for the error mapping).
+  private var tokenSent = false
   private var machine = GRPCCallStateMachine(configuration: .init(messageHandling: .deframe))
   /// Body bytes received while the schema is looked up (and, for single-message requests, all of
   /// them: the message is parsed once whole).
@@ -176,10 +178,10 @@ final class JSONCallHandler: RequestHandler, AgentTransferDelegate {
       let headers = try GRPCRequestHeaders(
         path: path, timeout: callMetadata.timeout, metadata: callMetadata.metadata,
         userAgent: GatewayVersion.userAgent)
-      transfer = try server.agent.startTransfer(
-        path: path, headers: headers.curlHeaderLines, bodyLength: bodyLength,
+      transfer = try AgentCall.start(
+        server: server, path: path, headers: headers.curlHeaderLines,
+        usesSession: callMetadata.usesSession, bodyLength: bodyLength,
         timeoutMilliseconds: callMetadata.timeoutMilliseconds, delegate: self)
-      server.metrics.callsStarted += 1
     } catch let error as GRPCError {
       fail(invalidRequest("invalid request metadata: \(error)"))
     } catch {
@@ -191,7 +193,7 @@ final class JSONCallHandler: RequestHandler, AgentTransferDelegate {
   // MARK: The agent's side
 
   func transferReceivedHead(status: Int, headers: Metadata) {
-    server.takeToken(from: headers)
+    if let transfer { tokenSent = transfer.tokenSent }
     let action: GRPCCallStateMachine.HeadAction
     do { action = try machine.receivedResponseHead(httpStatus: status, headers: headers) } catch {
       return finish(GRPCStatus(code: .internal, message: "\(error)"), source: .gateway)
@@ -226,12 +228,13 @@ final class JSONCallHandler: RequestHandler, AgentTransferDelegate {
   }
 
   func transferReceivedTrailers(_ trailers: Metadata) {
-    server.takeToken(from: trailers)
+    if let transfer { tokenSent = transfer.tokenSent }
     guard let action = try? machine.receivedTrailers(trailers) else { return }
     if case .finish(let status, let source) = action { finish(status, source: source) }
   }
 
   func transferFinished(failure: TransportFailure?) {
+    if let transfer { tokenSent = transfer.tokenSent }
     transfer = nil
     let error = failure.map {
       GRPCCallStateMachine.TransportError($0.kind.callErrorKind, message: $0.message)
@@ -376,7 +379,7 @@ final class JSONCallHandler: RequestHandler, AgentTransferDelegate {
 
   /// The contract's mapping of a failed call.
   private func errorFor(_ status: GRPCStatus, source: GRPCCallStateMachine.StatusSource) -> GatewayError {
-    server.agentError(status, source: source, tokenSent: callMetadata.sentToken != nil, pool: pool)
+    server.agentError(status, source: source, tokenSent: tokenSent, pool: pool)
   }
 }
 

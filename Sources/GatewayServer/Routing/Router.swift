@@ -13,6 +13,11 @@ struct Router {
 
   func handler(for head: HTTPRequestHead, connection: Connection) -> (any RequestHandler)? {
     let path = head.target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? ""
+    if path.hasPrefix("/-/session") {
+      if SessionEndpoint.Kind(rawValue: path) != nil {
+        return SessionEndpoint.handler(for: path, head: head, server: server, connection: connection)
+      }
+    }
     if path.hasPrefix("/-/") {
       ownEndpoint(path, head: head, connection: connection)
       return nil
