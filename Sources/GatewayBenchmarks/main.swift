@@ -4,14 +4,15 @@ import Glibc
 // session-gateway benchmarks: `GatewayBenchmarks [options] [names...]`.
 //
 // Names: `e2e` (plain variant), `e2e-token` (the agent rotates a token on every call), `e2e-json`
-// (JSON calls against gRPC-Web calls through the same gateway: what transcoding adds), `micro`
+// (JSON calls against gRPC-Web calls through the same gateway: what transcoding adds), `codec`
+// (proto3 JSON <-> binary, see Codec/CodecBenchmark.swift), `micro`
 // (every micro benchmark) or one micro benchmark's name (`http1.parser`, ...). No names: all.
 // Every figure is reported next to a baseline measured in the same run; machines are noisy.
 
 signal(SIGPIPE, SIG_IGN)
 
 let usage = """
-  usage: GatewayBenchmarks [options] [e2e] [e2e-token] [e2e-json] [micro | MICRO-NAME...]
+  usage: GatewayBenchmarks [options] [e2e] [e2e-token] [e2e-json] [codec] [micro | MICRO-NAME...]
     --gateway PATH     session-gateway binary   (env BENCH_GATEWAY; default: next to this binary)
     --agent PATH       bench echo agent binary  (env BENCH_AGENT; default: .build/bench-agent/echo_server)
     --runs N           timed runs per measurement (default 10)
@@ -21,6 +22,8 @@ let usage = """
     --payload BYTES    e2e message size (default 100)
     --descriptor-set F bench schema for e2e-json (default: .build/bench-agent/bench.binpb)
     --keep             keep the temporary directory (logs, sockets; under $TMPDIR, default /tmp)
+    --write-fixtures DIR  codec: write the schema and the three messages (JSON, binary) to DIR
+    --read-fixtures DIR   codec: time the messages in DIR instead of generated ones
 
   """
 
@@ -67,6 +70,8 @@ func parseArguments(_ list: [String]) -> (EndToEndOptions, [String]) {
       if options.concurrencies.isEmpty { options.concurrencies = [1] }
     case "--keep": options.keepTemporaryFiles = true
     case "--descriptor-set": options.descriptorSet = value(argument)
+    case "--write-fixtures": options.codecWriteFixtures = value(argument)
+    case "--read-fixtures": options.codecReadFixtures = value(argument)
     case "--help", "-h":
       print(usage, terminator: "")
       exit(0)
@@ -137,6 +142,17 @@ if selected("e2e") || selected("e2e-token") || selected("e2e-json") {
   }
 }
 
+if selected("codec") {
+  do {
+    try CodecBenchmark.run(
+      runs: options.runs, writeFixtures: options.codecWriteFixtures,
+      readFixtures: options.codecReadFixtures, figures: &figures)
+  } catch {
+    printError("GatewayBenchmarks: codec failed: \(error)")
+    failed = true
+  }
+}
+
 let microNames = [
   "http1.parser", "http1.connection", "grpc.deframe-message", "grpc.deframe-passthrough",
   "grpcweb.trailers-ok", "grpcweb.trailers-error",
@@ -145,7 +161,9 @@ if microNames.contains(where: microSelected) {
   MicroBenchmarks.run(selected: microSelected, runs: options.runs, figures: &figures)
 }
 
-let unknown = names.filter { !["e2e", "e2e-token", "e2e-json", "micro"].contains($0) && !microNames.contains($0) }
+let unknown = names.filter {
+  !["e2e", "e2e-token", "e2e-json", "codec", "micro"].contains($0) && !microNames.contains($0)
+}
 if !unknown.isEmpty {
   printError("GatewayBenchmarks: unknown benchmark(s): \(unknown.joined(separator: " "))")
   failed = true
