@@ -10,14 +10,11 @@ struct EndToEndOptions {
   var concurrencies = [1, 64]
   var payloadBytes = 100
   var keepTemporaryFiles = false
-<<<<<<< HEAD
   /// The bench schema (`Tests/BenchAgent/build.sh` makes it) for the JSON variant.
   var descriptorSet = ""
-=======
   /// The codec benchmark's fixture directories (`--write-fixtures`, `--read-fixtures`).
   var codecWriteFixtures: String?
   var codecReadFixtures: String?
->>>>>>> codec-json
 }
 
 /// The bench agent and the gateway in front of it, in a private temporary directory.
