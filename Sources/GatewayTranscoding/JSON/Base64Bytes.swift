@@ -18,6 +18,14 @@ enum Base64Bytes {
   /// The decoded bytes, or nil when `text` is not base64 (a bad character, misplaced or
   /// excess padding, or a length that leaves one dangling character).
   static func decode(_ text: UnsafeRawBufferPointer) -> [UInt8]? {
+    var output: [UInt8] = []
+    output.reserveCapacity(text.count / 4 * 3 + 2)
+    return decode(text, appendingTo: &output) ? output : nil
+  }
+
+  /// Appends the decoded bytes to `output`; false (with `output` holding part of them) when
+  /// `text` is not base64.
+  static func decode(_ text: UnsafeRawBufferPointer, appendingTo output: inout [UInt8]) -> Bool {
     var length = text.count
     // Up to two `=` at the end, and only to complete a group of four.
     var padding = 0
@@ -25,16 +33,14 @@ enum Base64Bytes {
       length -= 1
       padding += 1
     }
-    if padding > 0 && text.count % 4 != 0 { return nil }
-    if length % 4 == 1 { return nil }
-    var output: [UInt8] = []
-    output.reserveCapacity(length / 4 * 3 + 2)
-    return values.withUnsafeBufferPointer { table -> [UInt8]? in
+    if padding > 0 && text.count % 4 != 0 { return false }
+    if length % 4 == 1 { return false }
+    return values.withUnsafeBufferPointer { table -> Bool in
       var accumulator: UInt32 = 0
       var bits = 0
       for index in 0..<length {
         let value = table[Int(text[index])]
-        if value == 0xFF { return nil }
+        if value == 0xFF { return false }
         accumulator = accumulator << 6 | UInt32(value)
         bits += 6
         if bits >= 8 {
@@ -42,7 +48,7 @@ enum Base64Bytes {
           output.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
         }
       }
-      return output
+      return true
     }
   }
 

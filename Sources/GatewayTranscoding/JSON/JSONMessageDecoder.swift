@@ -250,7 +250,7 @@ struct JSONMessageDecoder {
   }
 
   /// A map key, always a JSON string: integers in decimal, bools as `true`/`false`.
-  private func mapKey(_ text: String, _ type: FieldType) throws(TranscodingError) -> MapKey {
+  func mapKey(_ text: String, _ type: FieldType) throws(TranscodingError) -> MapKey {
     switch type {
     case .string: return .string(text)
     case .bool:
@@ -326,6 +326,11 @@ struct FieldSet {
     }
     defer { high[index - 64] = true }
     return high[index - 64]
+  }
+
+  @inline(__always)
+  func contains(_ index: Int) -> Bool {
+    index < 64 ? low & (1 << UInt64(index)) != 0 : high[index - 64]
   }
 }
 

@@ -308,7 +308,7 @@ extension FieldType {
 }
 
 extension TranscodingError {
-  fileprivate static func malformed(_ message: String) -> TranscodingError {
+  static func malformed(_ message: String) -> TranscodingError {
     TranscodingError(.malformedBinary, message)
   }
 }
@@ -316,33 +316,33 @@ extension TranscodingError {
 /// `WireReader` reads that report `TranscodingError.malformedBinary`.
 extension WireReader {
   @inline(__always)
-  fileprivate mutating func decodeTag() throws(TranscodingError) -> (Int32, WireType) {
+  mutating func decodeTag() throws(TranscodingError) -> (Int32, WireType) {
     do { return try readTag() } catch { throw .malformed(error.description) }
   }
 
   @inline(__always)
-  fileprivate mutating func decodeVarint() throws(TranscodingError) -> UInt64 {
+  mutating func decodeVarint() throws(TranscodingError) -> UInt64 {
     do { return try readVarint() } catch { throw .malformed(error.description) }
   }
 
   @inline(__always)
-  fileprivate mutating func decodeFixed32() throws(TranscodingError) -> UInt32 {
+  mutating func decodeFixed32() throws(TranscodingError) -> UInt32 {
     do { return try readFixed32() } catch { throw .malformed(error.description) }
   }
 
   @inline(__always)
-  fileprivate mutating func decodeFixed64() throws(TranscodingError) -> UInt64 {
+  mutating func decodeFixed64() throws(TranscodingError) -> UInt64 {
     do { return try readFixed64() } catch { throw .malformed(error.description) }
   }
 
   @inline(__always)
-  fileprivate mutating func decodeLengthDelimited() throws(TranscodingError)
+  mutating func decodeLengthDelimited() throws(TranscodingError)
     -> UnsafeRawBufferPointer
   {
     do { return try readLengthDelimited() } catch { throw .malformed(error.description) }
   }
 
-  fileprivate mutating func decodeSkip(
+  mutating func decodeSkip(
     _ number: Int32, _ wireType: WireType
   ) throws(TranscodingError) {
     do { try skipField(fieldNumber: number, wireType: wireType) } catch {

@@ -12,6 +12,8 @@ public struct SchemaPool: Sendable {
   /// Each loaded file's `syntax` ("proto2", "proto3", "editions"); empty for a pool built with
   /// the memberwise initializer.
   public internal(set) var syntaxByFile: [String: String] = [:]
+  /// The streaming transcoders' view of `messages` and `enums`, built here, once.
+  let tables: TranscodingTables
 
   public init(
     messages: [MessageDescriptor], enums: [EnumDescriptor], services: [ServiceDescriptor]
@@ -30,6 +32,7 @@ public struct SchemaPool: Sendable {
     messageIndexByName = messageIndex
     enumIndexByName = enumIndex
     methodByPath = methods
+    tables = TranscodingTables(messages: messages, enums: enums)
   }
 
   /// An empty pool: gRPC-Web needs no schema.
