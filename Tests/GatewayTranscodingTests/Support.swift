@@ -60,6 +60,9 @@ extension DynamicMessage {
 
 /// Decodes `bytes` as `type`.
 func decode(_ bytes: [UInt8], _ type: Int, _ pool: SchemaPool) throws(TranscodingError) -> DynamicMessage {
+  for options in TranscoderCheck.encodingOptions {
+    TranscoderCheck.binaryToJSON(bytes, type: type, pool: pool, options: options)
+  }
   let result: Result<DynamicMessage, TranscodingError> = bytes.withUnsafeBytes { raw in
     Result { () throws(TranscodingError) in try DynamicMessage(binary: raw, type: type, pool: pool) }
   }

@@ -8,6 +8,7 @@ func decode(
   options: JSONDecodingOptions = .init()
 ) throws(TranscodingError) -> DynamicMessage {
   let bytes = Array(json.utf8)
+  TranscoderCheck.jsonToBinary(bytes, type: type, pool: pool, options: options)
   return try withRawBytes(bytes) { (raw) throws(TranscodingError) in
     try DynamicMessage(json: raw, type: type, pool: pool, options: options)
   }
@@ -18,7 +19,8 @@ func encode(
   _ message: DynamicMessage, pool: SchemaPool = TestSchema.pool,
   options: JSONEncodingOptions = .init(emitDefaultValues: false)
 ) throws(TranscodingError) -> String {
-  String(decoding: try message.json(pool: pool, options: options), as: UTF8.self)
+  TranscoderCheck.binaryToJSON(message.binary(pool: pool), type: message.type, pool: pool, options: options)
+  return String(decoding: try message.json(pool: pool, options: options), as: UTF8.self)
 }
 
 /// JSON in, JSON out (defaults omitted), compared with `expected`; then the output is read
