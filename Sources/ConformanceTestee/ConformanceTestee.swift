@@ -2,7 +2,9 @@ import GatewayTranscoding
 
 /// Answers `conformance.ConformanceRequest`s with `conformance.ConformanceResponse`s, both
 /// decoded and encoded as `DynamicMessage`s of the loaded pool (no generated code), so the run
-/// also exercises the descriptor loader.
+/// also exercises the descriptor loader. Payloads between JSON and binary go through the
+/// gateway's streaming `ProtoTranscoder`; binary to binary through a `DynamicMessage` (it
+/// must canonicalize).
 struct ConformanceTestee {
   let pool: SchemaPool
   private let request: Int
@@ -104,32 +106,56 @@ struct ConformanceTestee {
     if category == 4 || category == 5 { return .skipped("test category \(category)") }
     guard output == 1 || output == 2 else { return .skipped("output format \(output)") }
 
-    let parsed: DynamicMessage
-    do {
-      if case .bytes(let payload)? = message.values[fields.protobufPayload] {
-        parsed = try withBytes(payload) { (raw) throws(TranscodingError) in
+    let jsonOutput = JSONEncodingOptions(useProtoNames: false, emitDefaultValues: false)
+    if case .bytes(let payload)? = message.values[fields.protobufPayload] {
+      if output == 2 {
+        // binary -> JSON: the gateway's streaming transcoder.
+        var json: [UInt8] = []
+        do {
+          try withBytes(payload) { (raw) throws(TranscodingError) in
+            try ProtoTranscoder.appendJSON(
+              fromBinary: raw, type: type, pool: pool, options: jsonOutput, to: &json)
+          }
+        } catch {
+          return error.kind == .unencodable ? .serializeError("\(error)") : .parseError("\(error)")
+        }
+        return .json(String(decoding: json, as: UTF8.self))
+      }
+      // binary -> binary canonicalizes, so it goes through a DynamicMessage.
+      do {
+        let parsed = try withBytes(payload) { (raw) throws(TranscodingError) in
           try DynamicMessage(binary: raw, type: type, pool: pool)
         }
-      } else if case .string(let payload)? = message.values[fields.jsonPayload] {
-        let options = JSONDecodingOptions(ignoreUnknownFields: category == 3)
-        parsed = try withBytes(Array(payload.utf8)) { (raw) throws(TranscodingError) in
-          try DynamicMessage(json: raw, type: type, pool: pool, options: options)
-        }
-      } else {
-        return .skipped("payload format not supported")
+        return .protobuf(parsed.binary(pool: pool))
+      } catch {
+        return error.kind == .unencodable ? .runtimeError("\(error)") : .parseError("\(error)")
+      }
+    }
+    guard case .string(let payload)? = message.values[fields.jsonPayload] else {
+      return .skipped("payload format not supported")
+    }
+    // JSON -> binary (and JSON -> JSON through binary): the streaming transcoders.
+    let options = JSONDecodingOptions(ignoreUnknownFields: category == 3)
+    var binary: [UInt8] = []
+    do {
+      try withBytes(Array(payload.utf8)) { (raw) throws(TranscodingError) in
+        try ProtoTranscoder.appendBinary(
+          fromJSON: raw, type: type, pool: pool, options: options, to: &binary)
       }
     } catch {
       return error.kind == .unencodable ? .runtimeError("\(error)") : .parseError("\(error)")
     }
-
-    if output == 1 { return .protobuf(parsed.binary(pool: pool)) }
+    if output == 1 { return .protobuf(binary) }
+    var json: [UInt8] = []
     do {
-      let json = try parsed.json(
-        pool: pool, options: JSONEncodingOptions(useProtoNames: false, emitDefaultValues: false))
-      return .json(String(decoding: json, as: UTF8.self))
+      try withBytes(binary) { (raw) throws(TranscodingError) in
+        try ProtoTranscoder.appendJSON(
+          fromBinary: raw, type: type, pool: pool, options: jsonOutput, to: &json)
+      }
     } catch {
       return error.kind == .unencodable ? .serializeError("\(error)") : .runtimeError("\(error)")
     }
+    return .json(String(decoding: json, as: UTF8.self))
   }
 }
 

@@ -124,31 +124,30 @@ final class JSONCallHandler: RequestHandler, AgentTransferDelegate {
     transfer = nil
   }
 
-  /// Parses one JSON request message and frames it for the agent, or answers 400.
+  /// Transcodes one JSON request message straight into a gRPC frame for the agent (the
+  /// prefix's length patched in afterwards), or answers 400.
   private func frame(_ json: [UInt8], index: Int?) -> [UInt8]? {
     guard let method else { return nil }
     let decoding = JSONDecodingOptions(ignoreUnknownFields: options.ignoreUnknownFields)
     let pool = pool
-    let parsed = json.withUnsafeBytes { raw in
+    var framed = [UInt8](repeating: 0, count: GRPCMessageFramer.prefixLength)
+    framed.reserveCapacity(GRPCMessageFramer.prefixLength + json.count)
+    let transcoded = json.withUnsafeBytes { raw in
       Result { () throws(TranscodingError) in
-        try DynamicMessage(json: raw, type: method.inputType, pool: pool, options: decoding)
+        try ProtoTranscoder.appendBinary(
+          fromJSON: raw, type: method.inputType, pool: pool, options: decoding, to: &framed)
       }
     }
-    let message: DynamicMessage
-    switch parsed {
-    case .success(let value): message = value
-    case .failure(let error):
+    if case .failure(let error) = transcoded {
       let line = index.map { "line \($0 + 1): " } ?? ""
       abort(invalidRequest(line + error.description))
       return nil
     }
-    let payload = message.binary(pool: pool)
-    var framed: [UInt8] = []
-    framed.reserveCapacity(payload.count + GRPCMessageFramer.prefixLength)
-    let framedOK = payload.withUnsafeBytes { raw in
-      (try? GRPCMessageFramer.append(message: raw, to: &framed)) != nil
-    }
-    if !framedOK {
+    let length = framed.count - GRPCMessageFramer.prefixLength
+    do {
+      try GRPCMessageFramer.writePrefix(
+        flag: GRPCMessageFramer.uncompressedFlag, length: length, into: &framed, at: 0)
+    } catch {
       abort(invalidRequest("the request message is too large"))
       return nil
     }
@@ -252,14 +251,13 @@ final class JSONCallHandler: RequestHandler, AgentTransferDelegate {
     let streams = method.kind.serverStreams
     if streams { line.append(contentsOf: Self.resultPrefix) }
     let pool = pool
-    let decoded = payload.withUnsafeBytes { raw in
+    let encoded = payload.withUnsafeBytes { raw in
       Result { () throws(TranscodingError) in
-        try DynamicMessage(binary: raw, type: method.outputType, pool: pool)
+        try ProtoTranscoder.appendJSON(
+          fromBinary: raw, type: method.outputType, pool: pool, options: options.encoding, to: &line)
       }
     }
-    do throws(TranscodingError) {
-      try decoded.get().appendJSON(to: &line, pool: pool, options: options.encoding)
-    } catch {
+    if case .failure(let error) = encoded {
       return abortCall(
         GRPCStatus(code: .internal, message: "the agent's response does not match the schema: \(error)"))
     }
