@@ -25,7 +25,9 @@ enum Base64Bytes {
 
   /// Appends the decoded bytes to `output`; false (with `output` holding part of them) when
   /// `text` is not base64.
-  static func decode(_ text: UnsafeRawBufferPointer, appendingTo output: inout [UInt8]) -> Bool {
+  static func decode<Sink: ByteSink>(
+    _ text: UnsafeRawBufferPointer, appendingTo output: inout Sink
+  ) -> Bool {
     var length = text.count
     // Up to two `=` at the end, and only to complete a group of four.
     var padding = 0

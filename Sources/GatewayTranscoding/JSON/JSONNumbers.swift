@@ -188,7 +188,7 @@ let powersOfTen: [Double] = [
 
 // MARK: writing numbers
 
-extension Array where Element == UInt8 {
+extension ByteSink {
   /// Appends the decimal digits of `value`.
   @inline(__always)
   mutating func appendDecimal(_ value: UInt64) {
@@ -196,22 +196,24 @@ extension Array where Element == UInt8 {
       append(UInt8(truncatingIfNeeded: value) &+ 48)
       return
     }
-    var digits = 1
-    var rest = value
-    while rest >= 10 {
-      rest /= 10
-      digits += 1
-    }
-    let start = count
-    append(contentsOf: repeatElement(0, count: digits))
-    withUnsafeMutableBufferPointer { buffer in
-      var position = start + digits - 1
+    appendDecimalDigits(value)
+  }
+
+  private mutating func appendDecimalDigits(_ value: UInt64) {
+    // At most 20 digits, written backwards into a stack buffer.
+    var buffer: (UInt64, UInt64, UInt64) = (0, 0, 0)
+    let start = Swift.withUnsafeMutableBytes(of: &buffer) { raw -> Int in
+      var position = raw.count
       var remaining = value
       repeat {
-        buffer[position] = UInt8(truncatingIfNeeded: remaining % 10) &+ 48
-        remaining /= 10
         position -= 1
+        raw[position] = UInt8(truncatingIfNeeded: remaining % 10) &+ 48
+        remaining /= 10
       } while remaining > 0
+      return position
+    }
+    Swift.withUnsafeBytes(of: &buffer) { raw in
+      appendBytes(UnsafeRawBufferPointer(rebasing: raw[start...]))
     }
   }
 
@@ -235,7 +237,7 @@ extension Array where Element == UInt8 {
       {
         appendDecimal(Int64(value))
       } else {
-        append(contentsOf: value.description.utf8)
+        appendString(value.description)
       }
     } else {
       appendNonFinite(isNaN: value.isNaN, isNegative: value < 0)
@@ -250,7 +252,7 @@ extension Array where Element == UInt8 {
       {
         appendDecimal(Int64(value))
       } else {
-        append(contentsOf: value.description.utf8)
+        appendString(value.description)
       }
     } else {
       appendNonFinite(isNaN: value.isNaN, isNegative: value < 0)
@@ -259,11 +261,11 @@ extension Array where Element == UInt8 {
 
   private mutating func appendNonFinite(isNaN: Bool, isNegative: Bool) {
     if isNaN {
-      append(contentsOf: "\"NaN\"".utf8)
+      appendASCII("\"NaN\"")
     } else if isNegative {
-      append(contentsOf: "\"-Infinity\"".utf8)
+      appendASCII("\"-Infinity\"")
     } else {
-      append(contentsOf: "\"Infinity\"".utf8)
+      appendASCII("\"Infinity\"")
     }
   }
 }

@@ -1,5 +1,5 @@
 /// Writing JSON strings straight into a byte buffer.
-extension Array where Element == UInt8 {
+extension ByteSink {
   /// Appends `string` as a quoted JSON string: `"` and `\` escaped, control characters as
   /// `\n`-style or `\u00XX` escapes, everything else (non-ASCII included) as UTF-8.
   @inline(__always)
@@ -15,13 +15,22 @@ extension Array where Element == UInt8 {
     var index = 0
     let count = bytes.count
     while index < count {
+      if index + 8 <= count {
+        let mask = ByteWord.quoteBackslashControl(
+          bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+        if mask == 0 {
+          index += 8
+          continue
+        }
+        index += mask.trailingZeroBitCount >> 3
+      }
       let byte = bytes[index]
       if byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") {
         index += 1
         continue
       }
       if runStart < index {
-        append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[runStart..<index]))
+        appendBytes(UnsafeRawBufferPointer(rebasing: bytes[runStart..<index]))
       }
       append(UInt8(ascii: "\\"))
       switch byte {
@@ -34,7 +43,7 @@ extension Array where Element == UInt8 {
       case 0x09: append(UInt8(ascii: "t"))
       default:
         let hex: StaticString = "0123456789abcdef"
-        append(contentsOf: "u00".utf8)
+        appendASCII("u00")
         append(hex.utf8Start[Int(byte >> 4)])
         append(hex.utf8Start[Int(byte & 0xF)])
       }
@@ -42,14 +51,45 @@ extension Array where Element == UInt8 {
       runStart = index
     }
     if runStart < count {
-      append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[runStart..<count]))
+      appendBytes(UnsafeRawBufferPointer(rebasing: bytes[runStart..<count]))
     }
     append(UInt8(ascii: "\""))
+  }
+
+  /// Appends a string's UTF-8 bytes as they are.
+  @inline(__always)
+  mutating func appendString(_ string: String) {
+    var string = string
+    string.withUTF8 { appendBytes(UnsafeRawBufferPointer($0)) }
   }
 
   /// Appends a static ASCII fragment (`"@type":`, `null`).
   @inline(__always)
   mutating func appendASCII(_ text: StaticString) {
-    append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    appendBytes(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+  }
+}
+
+/// Eight bytes at a time ("SWAR"): masks with the high bit set in the bytes a JSON string
+/// cannot carry as they are. The lowest flagged byte is always a real match (bits above it
+/// may be false, from borrows), so callers skip to it and look at it alone.
+enum ByteWord {
+  private static let ones: UInt64 = 0x0101_0101_0101_0101
+  private static let highs: UInt64 = 0x8080_8080_8080_8080
+
+  @inline(__always)
+  static func zeroMask(_ word: UInt64) -> UInt64 { (word &- ones) & ~word & highs }
+
+  /// Bytes that are `"`, `\` or below 0x20.
+  @inline(__always)
+  static func quoteBackslashControl(_ word: UInt64) -> UInt64 {
+    ((word &- 0x20 &* ones) & ~word & highs) | zeroMask(word ^ (0x22 &* ones))
+      | zeroMask(word ^ (0x5C &* ones))
+  }
+
+  /// Bytes that are `"`, `\`, below 0x20 or not ASCII.
+  @inline(__always)
+  static func quoteBackslashControlHigh(_ word: UInt64) -> UInt64 {
+    (word & highs) | quoteBackslashControl(word)
   }
 }

@@ -263,6 +263,15 @@ struct JSONScanner {
     var hasEscapes = false
     let count = bytes.count
     while index < count {
+      if index + 8 <= count {
+        let mask = ByteWord.quoteBackslashControlHigh(
+          bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+        if mask == 0 {
+          index += 8
+          continue
+        }
+        index += mask.trailingZeroBitCount >> 3
+      }
       let byte = bytes[index]
       if byte == UInt8(ascii: "\"") {
         let token = JSONStringToken(start: start, end: index, hasEscapes: hasEscapes)

@@ -67,7 +67,7 @@ extension BinaryToJSONTranscoder {
     if descriptor.isNullValue {
       out.appendASCII("null")
     } else if let value = tables.enumValue(descriptor, number: number) {
-      out.append(contentsOf: tables.bytes(tables.enumValues[value].quoted))
+      out.appendBytes(tables.bytes(tables.enumValues[value].quoted))
     } else {
       out.appendDecimal(Int64(number))
     }
@@ -81,11 +81,50 @@ extension BinaryToJSONTranscoder {
     if kind == .string {
       out.appendJSONString(value)
     } else {
-      out.append(UInt8(ascii: "\""))
-      Base64.encode(value, appendingTo: &out)
-      out.append(UInt8(ascii: "\""))
+      appendBase64(value)
     }
   }
+
+  /// Quoted padded standard base64, written straight into the buffer.
+  private mutating func appendBase64(_ bytes: UnsafeRawBufferPointer) {
+    let length = Base64.encodedCount(bytes.count) + 2
+    out.appendUnchecked(reserving: length) { output in
+      let table = Self.base64Alphabet.utf8Start
+      output[0] = UInt8(ascii: "\"")
+      var o = 1
+      var i = 0
+      let n = bytes.count
+      while i + 3 <= n {
+        let v = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
+        output[o] = table[Int(v >> 18)]
+        output[o + 1] = table[Int(v >> 12 & 0x3F)]
+        output[o + 2] = table[Int(v >> 6 & 0x3F)]
+        output[o + 3] = table[Int(v & 0x3F)]
+        i += 3
+        o += 4
+      }
+      if n - i == 1 {
+        let v = UInt32(bytes[i]) << 16
+        output[o] = table[Int(v >> 18)]
+        output[o + 1] = table[Int(v >> 12 & 0x3F)]
+        output[o + 2] = UInt8(ascii: "=")
+        output[o + 3] = UInt8(ascii: "=")
+        o += 4
+      } else if n - i == 2 {
+        let v = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8
+        output[o] = table[Int(v >> 18)]
+        output[o + 1] = table[Int(v >> 12 & 0x3F)]
+        output[o + 2] = table[Int(v >> 6 & 0x3F)]
+        output[o + 3] = UInt8(ascii: "=")
+        o += 4
+      }
+      output[o] = UInt8(ascii: "\"")
+      return o + 1
+    }
+  }
+
+  private static let base64Alphabet: StaticString =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
   /// One value in the field's own wire type: a repeated element, a singular message.
   mutating func writeElement(

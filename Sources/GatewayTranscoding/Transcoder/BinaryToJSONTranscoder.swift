@@ -13,12 +13,13 @@ struct BinaryToJSONTranscoder {
   let options: JSONEncodingOptions
   let emitDefaultValues: Bool
   let useProtoNames: Bool
-  var out: [UInt8]
+  /// Owned by the caller, which deallocates it.
+  var out: OutputBuffer
   /// Keys of the open maps (a stack: a map value may hold maps), for duplicate checks.
   var mapStrings: [UnsafeRawBufferPointer] = []
   var mapNumbers: [UInt64] = []
 
-  init(pool: SchemaPool, options: JSONEncodingOptions, out: [UInt8]) {
+  init(pool: SchemaPool, options: JSONEncodingOptions, out: OutputBuffer) {
     self.pool = pool
     tables = pool.tables
     self.options = options
@@ -48,7 +49,9 @@ struct BinaryToJSONTranscoder {
     var message = DynamicMessage(type: type, fieldCount: pool.messages[type].fields.count)
     var reader = WireReader(bytes)
     try BinaryDecoder(pool: pool).merge(&message, from: &reader, depth: depth, endGroup: nil)
-    try JSONMessageEncoder(pool: pool, options: options).writeMessageValue(message, to: &out)
+    var json: [UInt8] = []
+    try JSONMessageEncoder(pool: pool, options: options).writeMessageValue(message, to: &json)
+    json.withUnsafeBytes { out.appendBytes($0) }
   }
 
   /// Timestamp or Duration: seconds (1) and nanos (2), the last of each winning.
@@ -80,7 +83,7 @@ struct BinaryToJSONTranscoder {
   private mutating func writeKey(_ field: TranscodingTables.Field, _ first: inout Bool) {
     if !first { out.append(UInt8(ascii: ",")) }
     first = false
-    out.append(contentsOf: tables.bytes(useProtoNames ? field.protoKey : field.jsonKey))
+    out.appendBytes(tables.bytes(useProtoNames ? field.protoKey : field.jsonKey))
   }
 
   /// The message as an object; false (nothing written) when the input is not canonical.
@@ -190,8 +193,7 @@ struct BinaryToJSONTranscoder {
         if field.hasPresence { continue }
         if !first { out.append(UInt8(ascii: ",")) }
         first = false
-        out.append(
-          contentsOf: tables.bytes(useProtoNames ? field.protoKeyDefault : field.jsonKeyDefault))
+        out.appendBytes(tables.bytes(useProtoNames ? field.protoKeyDefault : field.jsonKeyDefault))
       }
     }
     out.append(UInt8(ascii: "}"))

@@ -36,12 +36,11 @@ extension JSONToBinaryTranscoder {
           if keyToken.hasEscapes {
             let bytes = decoder.scanner.unescaped(keyToken)
             out.appendVarint(UInt64(bytes.count))
-            out.append(contentsOf: bytes)
+            bytes.withUnsafeBytes { out.appendBytes($0) }
           } else {
             out.appendVarint(UInt64(keyToken.end - keyToken.start))
-            out.append(
-              contentsOf: UnsafeRawBufferPointer(
-                rebasing: decoder.scanner.bytes[keyToken.start..<keyToken.end]))
+            out.appendBytes(
+              UnsafeRawBufferPointer(rebasing: decoder.scanner.bytes[keyToken.start..<keyToken.end]))
           }
           duplicate = containsStringKey(keyToken, from: base, set: &stringSet)
         } else {

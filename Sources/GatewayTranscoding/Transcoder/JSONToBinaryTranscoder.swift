@@ -10,14 +10,16 @@
 struct JSONToBinaryTranscoder {
   var decoder: JSONMessageDecoder
   let tables: TranscodingTables
-  var out: [UInt8]
+  /// Owned by the caller, which deallocates it.
+  var out: OutputBuffer
   /// Keys of the maps being written, for duplicate checks (a stack: a map value may hold
   /// maps): string keys as their tokens, other keys as their bits.
   var mapKeys: [JSONStringToken] = []
   var mapNumbers: [UInt64] = []
 
   init(
-    json: UnsafeRawBufferPointer, pool: SchemaPool, options: JSONDecodingOptions, out: [UInt8]
+    json: UnsafeRawBufferPointer, pool: SchemaPool, options: JSONDecodingOptions,
+    out: OutputBuffer
   ) {
     decoder = JSONMessageDecoder(bytes: json, pool: pool, options: options)
     tables = pool.tables
@@ -32,9 +34,14 @@ struct JSONToBinaryTranscoder {
       let (seconds, nanos) = try readTime(tables.messages[type].special)
       writeTimeFields(seconds, nanos)
     case .delegated:
-      try decoder.decodeMessageValue(type: type).appendBinary(to: &out, pool: decoder.pool)
+      appendBinary(of: try decoder.decodeMessageValue(type: type))
     }
     try decoder.scanner.expectEnd()
+  }
+
+  /// A message decoded by the `DynamicMessage` path, in binary.
+  private mutating func appendBinary(of message: DynamicMessage) {
+    message.binary(pool: decoder.pool).withUnsafeBytes { out.appendBytes($0) }
   }
 
   // MARK: objects
@@ -160,11 +167,11 @@ struct JSONToBinaryTranscoder {
       if token.hasEscapes {
         let bytes = decoder.scanner.unescaped(token)
         out.appendVarint(UInt64(bytes.count))
-        out.append(contentsOf: bytes)
+        bytes.withUnsafeBytes { out.appendBytes($0) }
       } else {
         out.appendVarint(UInt64(token.end - token.start))
-        out.append(
-          contentsOf: UnsafeRawBufferPointer(rebasing: decoder.scanner.bytes[token.start..<token.end]))
+        out.appendBytes(
+          UnsafeRawBufferPointer(rebasing: decoder.scanner.bytes[token.start..<token.end]))
       }
     case .bytes:
       guard try decoder.scanner.peek() == UInt8(ascii: "\"") else {
@@ -274,7 +281,7 @@ struct JSONToBinaryTranscoder {
       let message = try decoder.decodeMessageValue(type: type)
       out.appendTag(number, .lengthDelimited)
       let mark = out.beginLength()
-      message.appendBinary(to: &out, pool: decoder.pool)
+      appendBinary(of: message)
       out.endLength(mark)
     }
   }

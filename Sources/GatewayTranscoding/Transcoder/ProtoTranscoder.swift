@@ -21,9 +21,9 @@ public enum ProtoTranscoder {
       throw .invalid("message type index \(type) is not in the schema")
     }
     let start = output.count
-    var transcoder = JSONToBinaryTranscoder(json: json, pool: pool, options: options, out: [])
-    swap(&transcoder.out, &output)
-    transcoder.out.reserveCapacity(start + json.count)
+    var transcoder = JSONToBinaryTranscoder(
+      json: json, pool: pool, options: options, out: OutputBuffer(capacity: json.count + 16))
+    defer { transcoder.out.deallocate() }
     let failure: TranscodingError?
     do {
       try transcoder.transcode(type: type)
@@ -31,9 +31,11 @@ public enum ProtoTranscoder {
     } catch {
       failure = error
     }
-    swap(&transcoder.out, &output)
-    guard let failure else { return }
-    output.truncate(to: start)
+    guard let failure else {
+      output.append(contentsOf: UnsafeBufferPointer(start: transcoder.out.base, count: transcoder.out.count))
+      return
+    }
+    output.removeSubrange(start...)
     let message = try DynamicMessage(json: json, type: type, pool: pool, options: options)
     assertionFailure("streaming JSON to binary failed where DynamicMessage did not: \(failure)")
     message.appendBinary(to: &output, pool: pool)
@@ -52,9 +54,9 @@ public enum ProtoTranscoder {
       throw TranscodingError(.invalidValue, "unknown message type index \(type)")
     }
     let start = output.count
-    var transcoder = BinaryToJSONTranscoder(pool: pool, options: options, out: [])
-    swap(&transcoder.out, &output)
-    transcoder.out.reserveCapacity(start + 64 + binary.count * 3)
+    var transcoder = BinaryToJSONTranscoder(
+      pool: pool, options: options, out: OutputBuffer(capacity: 64 + binary.count * 3))
+    defer { transcoder.out.deallocate() }
     let failure: TranscodingError?
     do {
       try transcoder.writeMessage(type, binary, depth: 0)
@@ -62,14 +64,15 @@ public enum ProtoTranscoder {
     } catch {
       failure = error
     }
-    swap(&transcoder.out, &output)
-    guard let failure else { return }
-    output.truncate(to: start)
+    guard let failure else {
+      output.append(contentsOf: UnsafeBufferPointer(start: transcoder.out.base, count: transcoder.out.count))
+      return
+    }
     do {
       let message = try DynamicMessage(binary: binary, type: type, pool: pool)
       try message.appendJSON(to: &output, pool: pool, options: options)
     } catch {
-      output.truncate(to: start)
+      output.removeSubrange(start...)
       throw error
     }
     assertionFailure("streaming binary to JSON failed where DynamicMessage did not: \(failure)")

@@ -21,7 +21,7 @@ enum DurationJSON {
   }
 
   /// Appends the quoted form; false when out of range or the signs disagree.
-  static func append(seconds: Int64, nanos: Int32, to output: inout [UInt8]) -> Bool {
+  static func append<Sink: ByteSink>(seconds: Int64, nanos: Int32, to output: inout Sink) -> Bool {
     guard seconds >= -maxSeconds && seconds <= maxSeconds, nanos > -1_000_000_000,
       nanos < 1_000_000_000, !(seconds > 0 && nanos < 0), !(seconds < 0 && nanos > 0)
     else { return false }

@@ -49,7 +49,7 @@ enum TimestampJSON {
   }
 
   /// Appends the quoted RFC 3339 form; false when out of range.
-  static func append(seconds: Int64, nanos: Int32, to output: inout [UInt8]) -> Bool {
+  static func append<Sink: ByteSink>(seconds: Int64, nanos: Int32, to output: inout Sink) -> Bool {
     guard seconds >= minSeconds && seconds <= maxSeconds && nanos >= 0 && nanos <= 999_999_999
     else { return false }
     let days = Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)

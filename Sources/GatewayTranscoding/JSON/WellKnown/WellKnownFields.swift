@@ -91,7 +91,7 @@ struct DigitReader {
   }
 }
 
-extension Array where Element == UInt8 {
+extension ByteSink {
   /// `value` as exactly `width` digits, zero-padded.
   mutating func appendPadded(_ value: Int, width: Int) {
     var divisor = 1
