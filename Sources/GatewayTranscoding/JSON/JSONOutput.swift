@@ -32,21 +32,7 @@ extension ByteSink {
       if runStart < index {
         appendBytes(UnsafeRawBufferPointer(rebasing: bytes[runStart..<index]))
       }
-      append(UInt8(ascii: "\\"))
-      switch byte {
-      case UInt8(ascii: "\""): append(UInt8(ascii: "\""))
-      case UInt8(ascii: "\\"): append(UInt8(ascii: "\\"))
-      case 0x08: append(UInt8(ascii: "b"))
-      case 0x0C: append(UInt8(ascii: "f"))
-      case 0x0A: append(UInt8(ascii: "n"))
-      case 0x0D: append(UInt8(ascii: "r"))
-      case 0x09: append(UInt8(ascii: "t"))
-      default:
-        let hex: StaticString = "0123456789abcdef"
-        appendASCII("u00")
-        append(hex.utf8Start[Int(byte >> 4)])
-        append(hex.utf8Start[Int(byte & 0xF)])
-      }
+      appendEscape(byte)
       index += 1
       runStart = index
     }
@@ -54,6 +40,25 @@ extension ByteSink {
       appendBytes(UnsafeRawBufferPointer(rebasing: bytes[runStart..<count]))
     }
     append(UInt8(ascii: "\""))
+  }
+
+  /// Appends the escape of a byte a JSON string cannot carry as it is (`"`, `\\`, below 0x20).
+  mutating func appendEscape(_ byte: UInt8) {
+    append(UInt8(ascii: "\\"))
+    switch byte {
+    case UInt8(ascii: "\""): append(UInt8(ascii: "\""))
+    case UInt8(ascii: "\\"): append(UInt8(ascii: "\\"))
+    case 0x08: append(UInt8(ascii: "b"))
+    case 0x0C: append(UInt8(ascii: "f"))
+    case 0x0A: append(UInt8(ascii: "n"))
+    case 0x0D: append(UInt8(ascii: "r"))
+    case 0x09: append(UInt8(ascii: "t"))
+    default:
+      let hex: StaticString = "0123456789abcdef"
+      appendASCII("u00")
+      append(hex.utf8Start[Int(byte >> 4)])
+      append(hex.utf8Start[Int(byte & 0xF)])
+    }
   }
 
   /// Appends a string's UTF-8 bytes as they are.

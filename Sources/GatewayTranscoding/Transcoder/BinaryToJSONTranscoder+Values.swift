@@ -73,16 +73,57 @@ extension BinaryToJSONTranscoder {
     }
   }
 
-  /// A string (already validated) or bytes value.
+  /// A string or bytes value.
+  ///
+  /// - Throws: `.malformedBinary` for a string that is not UTF-8.
   @inline(__always)
   mutating func writeLengthDelimited(
     _ kind: TranscodingTables.Kind, _ value: UnsafeRawBufferPointer
-  ) {
+  ) throws(TranscodingError) {
     if kind == .string {
-      out.appendJSONString(value)
+      guard appendValidatedJSONString(value) else {
+        throw .malformed("string is not valid UTF-8")
+      }
     } else {
       appendBase64(value)
     }
+  }
+
+  /// A string's bytes as a quoted JSON string, checked to be UTF-8 in the same pass (eight
+  /// bytes at a time while they are plain ASCII); false when they are not UTF-8.
+  mutating func appendValidatedJSONString(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    out.append(UInt8(ascii: "\""))
+    var runStart = 0
+    var index = 0
+    let count = bytes.count
+    while index < count {
+      if index + 8 <= count {
+        let mask = ByteWord.quoteBackslashControlHigh(
+          bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+        if mask == 0 {
+          index += 8
+          continue
+        }
+        index += mask.trailingZeroBitCount >> 3
+      }
+      let byte = bytes[index]
+      if byte >= 0x80 {
+        guard let length = UTF8Validation.sequenceLength(bytes, at: index) else { return false }
+        index += length
+        continue
+      }
+      if byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") {
+        index += 1
+        continue
+      }
+      if runStart < index { out.appendBytes(UnsafeRawBufferPointer(rebasing: bytes[runStart..<index])) }
+      out.appendEscape(byte)
+      index += 1
+      runStart = index
+    }
+    if runStart < count { out.appendBytes(UnsafeRawBufferPointer(rebasing: bytes[runStart..<count])) }
+    out.append(UInt8(ascii: "\""))
+    return true
   }
 
   /// Quoted padded standard base64, written straight into the buffer.
@@ -138,11 +179,7 @@ extension BinaryToJSONTranscoder {
       let bytes = try reader.decodeLengthDelimited()
       try writeMessage(Int(field.messageType), bytes, depth: depth + 1)
     case .string, .bytes:
-      let value = try reader.decodeLengthDelimited()
-      if field.kind == .string && !UTF8Validation.isValid(value) {
-        throw .malformed("string is not valid UTF-8")
-      }
-      writeLengthDelimited(field.kind, value)
+      try writeLengthDelimited(field.kind, try reader.decodeLengthDelimited())
     default:
       writeScalar(field, try readBits(field.wireType, &reader))
     }
@@ -162,7 +199,6 @@ extension BinaryToJSONTranscoder {
     guard keyNumber == 1 && keyWireType == keyField.wireType else { return false }
     if keyField.kind == .string {
       let key = try reader.decodeLengthDelimited()
-      guard UTF8Validation.isValid(key) else { throw .malformed("string is not valid UTF-8") }
       if keys.strings == nil && mapStrings.count - stringBase >= JSONToBinaryTranscoder.linearKeyLimit {
         keys.strings = Set(mapStrings[stringBase...].map { Array($0) })
       }
@@ -174,7 +210,7 @@ extension BinaryToJSONTranscoder {
         }
       }
       mapStrings.append(key)
-      out.appendJSONString(key)
+      guard appendValidatedJSONString(key) else { throw .malformed("string is not valid UTF-8") }
     } else {
       let bits = try readBits(keyField.wireType, &reader)
       let identity: UInt64

@@ -173,12 +173,9 @@ struct BinaryToJSONTranscoder {
         try writeElement(field, &reader, depth: depth)
       case .string, .bytes:
         let value = try reader.decodeLengthDelimited()
-        if field.kind == .string && !UTF8Validation.isValid(value) {
-          throw .malformed("string is not valid UTF-8")
-        }
         if skipDefault && value.isEmpty { continue }
         writeKey(field, &first)
-        writeLengthDelimited(field.kind, value)
+        try writeLengthDelimited(field.kind, value)
       default:
         let bits = try readBits(field.wireType, &reader)
         if skipDefault && Self.isZero(bits, field.kind) { continue }

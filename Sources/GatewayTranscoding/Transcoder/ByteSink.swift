@@ -58,7 +58,29 @@ struct OutputBuffer: ByteSink {
     let length = bytes.count
     guard length > 0, let source = bytes.baseAddress else { return }
     reserve(length)
-    UnsafeMutableRawPointer(base + count).copyMemory(from: source, byteCount: length)
+    let target = UnsafeMutableRawPointer(base + count)
+    if length <= 16 {
+      // Keys and short strings: two overlapping words, or bytes, instead of a memcpy call.
+      if length >= 8 {
+        let head = source.loadUnaligned(as: UInt64.self)
+        let tail = source.loadUnaligned(fromByteOffset: length - 8, as: UInt64.self)
+        target.storeBytes(of: head, as: UInt64.self)
+        target.storeBytes(of: tail, toByteOffset: length - 8, as: UInt64.self)
+      } else if length >= 4 {
+        let head = source.loadUnaligned(as: UInt32.self)
+        let tail = source.loadUnaligned(fromByteOffset: length - 4, as: UInt32.self)
+        target.storeBytes(of: head, as: UInt32.self)
+        target.storeBytes(of: tail, toByteOffset: length - 4, as: UInt32.self)
+      } else {
+        for offset in 0..<length {
+          target.storeBytes(
+            of: source.load(fromByteOffset: offset, as: UInt8.self), toByteOffset: offset,
+            as: UInt8.self)
+        }
+      }
+    } else {
+      target.copyMemory(from: source, byteCount: length)
+    }
     count += length
   }
 

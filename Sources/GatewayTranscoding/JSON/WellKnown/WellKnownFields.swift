@@ -92,15 +92,19 @@ struct DigitReader {
 }
 
 extension ByteSink {
-  /// `value` as exactly `width` digits, zero-padded.
+  /// `value` (non-negative) as exactly `width` digits (at most 16), zero-padded.
   mutating func appendPadded(_ value: Int, width: Int) {
-    var divisor = 1
-    for _ in 1..<width { divisor *= 10 }
-    var rest = value
-    while divisor > 0 {
-      append(UInt8(truncatingIfNeeded: rest / divisor) &+ 48)
-      rest %= divisor
-      divisor /= 10
+    let width = min(max(width, 0), 16)
+    var buffer: (UInt64, UInt64) = (0, 0)
+    Swift.withUnsafeMutableBytes(of: &buffer) { raw in
+      var rest = value
+      for position in stride(from: width - 1, through: 0, by: -1) {
+        raw[position] = UInt8(truncatingIfNeeded: rest % 10) &+ 48
+        rest /= 10
+      }
+    }
+    Swift.withUnsafeBytes(of: &buffer) { raw in
+      appendBytes(UnsafeRawBufferPointer(rebasing: raw[0..<width]))
     }
   }
 
