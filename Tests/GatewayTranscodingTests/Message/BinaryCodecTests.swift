@@ -128,6 +128,16 @@ import Testing
     #expect(message.binary(pool: pool) == expected)
   }
 
+  /// As protobuf's C++ runtime: unknown fields inside a map entry are dropped and the entry is
+  /// kept (upb instead moves the whole entry to the unknown fields).
+  @Test func unknownFieldsInAMapEntryAreDropped() throws {
+    let pool = try Fixtures.pool()
+    // map_string_string (69): key "a", value "b", unknown field 3, a key with the wrong wire type.
+    let entry = Wire.string(1, "a") + Wire.string(2, "b") + Wire.varintField(3, 1) + Wire.varintField(1, 5)
+    let expected = Wire.delimited(69, Wire.string(1, "a") + Wire.string(2, "b"))
+    #expect(try reencode(Wire.delimited(69, entry), pool: pool) == expected)
+  }
+
   @Test func settingAOneofMemberClearsTheOthers() throws {
     let pool = try Fixtures.pool()
     // oneof_uint32 (111) then oneof_string (113), then oneof_nested_message (112) twice: merged.
