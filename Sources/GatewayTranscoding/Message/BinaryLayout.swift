@@ -53,7 +53,7 @@ struct BinaryLayout: Sendable {
   /// The index into `fields` of the field numbered `number`.
   @inline(__always)
   func index(of number: Int32) -> Int? {
-    if number < denseIndex.count {
+    if number >= 0 && number < denseIndex.count {
       let slot = Int(denseIndex[Int(number)])
       return slot == 0 ? nil : slot - 1
     }

@@ -145,4 +145,51 @@ private func loadError(_ files: [[UInt8]], sourceLocation: SourceLocation = #_so
       _ = try? SchemaPool(fileDescriptorSets: [mutated])
     }
   }
+
+  /// Random bytes as files and as sets: a value or a `SchemaError`, nothing else.
+  @Test func randomBytes() {
+    var random = SeededGenerator(seed: 5)
+    var loaded = 0
+    for _ in 0..<3000 {
+      let count = Int.random(in: 0...64, using: &random)
+      let bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &random) }
+      if (try? SchemaPool(fileDescriptorProtos: [bytes])) != nil { loaded += 1 }
+      _ = try? SchemaPool(fileDescriptorSets: [bytes])
+    }
+    #expect(loaded < 3000)
+  }
+
+  /// Small valid files with a few bytes changed reach the builder's checks, not just the decoder.
+  @Test func mutationsOfASmallFile() {
+    let file = Descriptor.file(
+      "m.proto", package: "pkg",
+      messages: [
+        Descriptor.message(
+          "M",
+          fields: [
+            .init(name: "a", number: 1, type: .int32, oneofIndex: 0),
+            .init(name: "m", number: 2, type: .message, typeName: "M.E", repeated: true),
+            .init(name: "c", number: 3, type: .enum, typeName: "C"),
+          ],
+          nested: [
+            Descriptor.message(
+              "E",
+              fields: [
+                .init(name: "key", number: 1, type: .string),
+                .init(name: "value", number: 2, type: .message, typeName: ".pkg.M"),
+              ], mapEntry: true)
+          ], oneofs: ["o"])
+      ], enums: [Descriptor.enumType("C", values: [("C_ZERO", 0)])],
+      services: [Descriptor.service("S", methods: [("Call", "M", ".pkg.M")])])
+    #expect((try? SchemaPool(fileDescriptorProtos: [file])) != nil)
+    var random = SeededGenerator(seed: 6)
+    for _ in 0..<3000 {
+      var mutated = file
+      for _ in 0..<Int.random(in: 1...3, using: &random) {
+        mutated[Int.random(in: 0..<mutated.count, using: &random)] = UInt8.random(
+          in: 0...255, using: &random)
+      }
+      _ = try? SchemaPool(fileDescriptorProtos: [mutated])
+    }
+  }
 }
