@@ -56,7 +56,10 @@ let package = Package(
       name: "session-gateway", dependencies: ["GatewayServer"], swiftSettings: swiftSettings),
     .executableTarget(
       name: "GatewayBenchmarks",
-      dependencies: ["GatewayCore", "GatewayHTTP1", "GatewayGRPC", "CCurl", "CGatewayShims"],
+      dependencies: [
+        "GatewayCore", "GatewayHTTP1", "GatewayGRPC", "GatewayTranscoding", "CCurl", "CGatewayShims",
+      ],
+      exclude: ["Codec/bench.proto"],
       swiftSettings: swiftSettings),
     // The protobuf conformance suite's testee, on the same loader and codecs as the gateway.
     .executableTarget(

@@ -10,6 +10,9 @@ struct EndToEndOptions {
   var concurrencies = [1, 64]
   var payloadBytes = 100
   var keepTemporaryFiles = false
+  /// The codec benchmark's fixture directories (`--write-fixtures`, `--read-fixtures`).
+  var codecWriteFixtures: String?
+  var codecReadFixtures: String?
 }
 
 /// The bench agent and the gateway in front of it, in a private temporary directory.

@@ -3,14 +3,15 @@ import Glibc
 
 // session-gateway benchmarks: `GatewayBenchmarks [options] [names...]`.
 //
-// Names: `e2e` (plain variant), `e2e-token` (the agent rotates a token on every call), `micro`
+// Names: `e2e` (plain variant), `e2e-token` (the agent rotates a token on every call), `codec`
+// (proto3 JSON <-> binary, see Codec/CodecBenchmark.swift), `micro`
 // (every micro benchmark) or one micro benchmark's name (`http1.parser`, ...). No names: all.
 // Every figure is reported next to a baseline measured in the same run; machines are noisy.
 
 signal(SIGPIPE, SIG_IGN)
 
 let usage = """
-  usage: GatewayBenchmarks [options] [e2e] [e2e-token] [micro | MICRO-NAME...]
+  usage: GatewayBenchmarks [options] [e2e] [e2e-token] [codec] [micro | MICRO-NAME...]
     --gateway PATH     session-gateway binary   (env BENCH_GATEWAY; default: next to this binary)
     --agent PATH       bench echo agent binary  (env BENCH_AGENT; default: .build/bench-agent/echo_server)
     --runs N           timed runs per measurement (default 10)
@@ -19,6 +20,8 @@ let usage = """
     --concurrency LIST e2e calls in flight, comma-separated (default 1,64)
     --payload BYTES    e2e message size (default 100)
     --keep             keep the temporary directory (logs, sockets; under $TMPDIR, default /tmp)
+    --write-fixtures DIR  codec: write the schema and the three messages (JSON, binary) to DIR
+    --read-fixtures DIR   codec: time the messages in DIR instead of generated ones
 
   """
 
@@ -64,6 +67,8 @@ func parseArguments(_ list: [String]) -> (EndToEndOptions, [String]) {
       options.concurrencies = value(argument).split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 }
       if options.concurrencies.isEmpty { options.concurrencies = [1] }
     case "--keep": options.keepTemporaryFiles = true
+    case "--write-fixtures": options.codecWriteFixtures = value(argument)
+    case "--read-fixtures": options.codecReadFixtures = value(argument)
     case "--help", "-h":
       print(usage, terminator: "")
       exit(0)
@@ -119,6 +124,17 @@ if selected("e2e") || selected("e2e-token") {
   }
 }
 
+if selected("codec") {
+  do {
+    try CodecBenchmark.run(
+      runs: options.runs, writeFixtures: options.codecWriteFixtures,
+      readFixtures: options.codecReadFixtures, figures: &figures)
+  } catch {
+    printError("GatewayBenchmarks: codec failed: \(error)")
+    failed = true
+  }
+}
+
 let microNames = [
   "http1.parser", "http1.connection", "grpc.deframe-message", "grpc.deframe-passthrough",
   "grpcweb.trailers-ok", "grpcweb.trailers-error",
@@ -127,7 +143,7 @@ if microNames.contains(where: microSelected) {
   MicroBenchmarks.run(selected: microSelected, runs: options.runs, figures: &figures)
 }
 
-let unknown = names.filter { !["e2e", "e2e-token", "micro"].contains($0) && !microNames.contains($0) }
+let unknown = names.filter { !["e2e", "e2e-token", "codec", "micro"].contains($0) && !microNames.contains($0) }
 if !unknown.isEmpty {
   printError("GatewayBenchmarks: unknown benchmark(s): \(unknown.joined(separator: " "))")
   failed = true
