@@ -19,7 +19,7 @@ extension DynamicMessage {
     guard pool.messages.indices.contains(type) else {
       throw TranscodingError(.invalidValue, "unknown message type index \(type)")
     }
-    self.init(type: type, fieldCount: pool.messages[type].fields.count)
+    self = pool.messages[type].binaryLayout.newMessage(type: type)
     try mergeBinary(binary, pool: pool)
   }
 
@@ -185,7 +185,7 @@ struct BinaryDecoder {
     guard pool.messages.indices.contains(type) else {
       throw TranscodingError(.invalidValue, "a message field has no message type")
     }
-    return DynamicMessage(type: type, fieldCount: pool.messages[type].fields.count)
+    return pool.messages[type].binaryLayout.newMessage(type: type)
   }
 
   /// One `map<K, V>` entry: a missing key or value is the default, the last entry per key wins

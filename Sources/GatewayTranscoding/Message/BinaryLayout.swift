@@ -1,7 +1,8 @@
 /// What the binary codec needs of a message's fields, as plain values: reading it per field
 /// costs no reference counting (a `FieldDescriptor` holds two strings), and the number lookup
-/// is an array index for the usual small field numbers. Built once with the descriptor.
-struct BinaryLayout: Sendable {
+/// is an array index for the usual small field numbers. Built once with the descriptor; a
+/// class so that taking it from the pool costs one retain, not one per array.
+final class BinaryLayout: Sendable {
   struct Field: Sendable {
     var number: Int32
     var type: FieldType
@@ -23,6 +24,11 @@ struct BinaryLayout: Sendable {
   static let denseLimit: Int32 = 2048
 
   let fields: [Field]
+  /// Indices into `fields` in field-number order (the order binary output is written in).
+  let numberOrder: [Int]
+  /// All-nil values for a new message of this type: copying it (a retain, then copy-on-write)
+  /// is cheaper than `Array(repeating:count:)`, which looks up generic metadata each call.
+  let emptyValues: [ProtoValue?]
   /// `field number -> index + 1` for numbers below `denseLimit` (0: no such field).
   private let denseIndex: [Int32]
   private let sparseIndex: [Int32: Int]
@@ -35,6 +41,8 @@ struct BinaryLayout: Sendable {
         hasPresence: $0.hasPresence, messageType: $0.messageType ?? -1,
         oneofIndex: $0.oneofIndex ?? -1)
     }
+    emptyValues = Array(repeating: nil, count: descriptors.count)
+    numberOrder = descriptors.indices.sorted { descriptors[$0].number < descriptors[$1].number }
     let maxDense: Int32 =
       descriptors.lazy.map(\.number).filter { $0 > 0 && $0 < Self.denseLimit }.max() ?? 0
     var dense = [Int32](repeating: 0, count: Int(maxDense) + 1)
@@ -48,6 +56,14 @@ struct BinaryLayout: Sendable {
     }
     denseIndex = dense
     sparseIndex = sparse
+  }
+
+  /// An empty message of `type`, whose layout this is.
+  @inline(__always)
+  func newMessage(type: Int) -> DynamicMessage {
+    var message = DynamicMessage(type: type, fieldCount: 0)
+    message.values = emptyValues
+    return message
   }
 
   /// The index into `fields` of the field numbered `number`.
