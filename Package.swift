@@ -50,7 +50,7 @@ let package = Package(
     .target(
       name: "GatewayServer",
       dependencies: ["GatewayCore", "GatewayErrors", "GatewayHTTP1", "GatewayGRPC",
-        "GatewayEventLoop", "GatewayAgentClient", "GatewaySession"],
+        "GatewayEventLoop", "GatewayAgentClient", "GatewaySession", "GatewayTranscoding"],
       swiftSettings: swiftSettings),
     .executableTarget(
       name: "session-gateway", dependencies: ["GatewayServer"], swiftSettings: swiftSettings),

@@ -35,34 +35,52 @@ py="$venv/bin/python"
 web() { "$py" "$root/Tests/ReferenceAgent/grpcweb.py" "$@"; }
 sock="$work/gateway.sock"
 
-echo; echo "\$ curl --unix-socket $sock http://localhost/-/health"
-curl -sS --unix-socket "$sock" http://localhost/-/health
+# Shows a command the way one would type it (JSON arguments quoted, the socket as $sock), runs it.
+run() {
+  local shown="\$" word
+  for word in "$@"; do
+    case "$word" in
+      "$sock") shown+=' $sock' ;;
+      *[\ \{\}\"]*) shown+=" '$word'" ;;
+      *) shown+=" $word" ;;
+    esac
+  done
+  echo; echo "$shown"; "$@"; echo
+}
+echo "sock=$sock"
+run curl -sS --unix-socket "$sock" http://localhost/-/health
 
-echo; echo "# Unlock: the caller's own Basic credentials pass through; the gateway stores the token."
-web encode polykey.v1.Password '{"password": "demo-password"}' \
-  | curl -sS --unix-socket "$sock" -H 'Content-Type: application/grpc-web+proto' \
-      -H "Authorization: Basic $(printf ':demo-password' | base64)" --data-binary @- \
-      http://localhost/polykey.v1.ClientService/SessionsUnlock -o /dev/null -w 'HTTP %{http_code}\n'
-for _ in $(seq 50); do [ -s "$work/node/token" ] && break; sleep 0.02; done
+echo; echo "# What can be called (schemas from the agent's server reflection)"
+curl -sS --unix-socket "$sock" http://localhost/-/methods \
+  | jq -r '.services[].methods[] | "\(.kind)\t\(.path)"' | head -8
+
+echo; echo "# A call that needs a session, before unlocking: 401 and a shell exit code"
+curl -sS --unix-socket "$sock" -d '{}' -o "$work/err.json" -w 'HTTP %{http_code}, ' \
+  http://localhost/polykey.v1.ClientService/AgentStatus
+jq -c '.error | {type, exitCode}' "$work/err.json"
+
+echo; echo "# Unlock once: the gateway sends the password, stores the token (0600), never shows it"
+run curl -sS --unix-socket "$sock" -d '{"password": "demo-password"}' http://localhost/-/session/unlock
 ls -l "$work/node/token"
 
-echo; echo "# An authenticated call with no credentials: the gateway attaches the session."
+echo; echo "# JSON calls with no credentials: the gateway attaches the session and keeps the rotated token"
+run curl -sS --unix-socket "$sock" -d '{}' http://localhost/polykey.v1.ClientService/AgentStatus
+for name in alpha beta; do
+  curl -sS --unix-socket "$sock" -d "{\"vaultName\": \"$name\"}" \
+    http://localhost/polykey.v1.ClientService/VaultsCreate -o /dev/null
+done
+echo "# A server stream as NDJSON, one {\"result\": ...} line per vault"
+run curl -sS --unix-socket "$sock" -d '{}' http://localhost/polykey.v1.ClientService/VaultsList
+
+echo "# The same AgentStatus call in gRPC-Web (frames pass through; status in the trailer frame)"
 web encode google.protobuf.Empty \
   | curl -sS --unix-socket "$sock" -H 'Content-Type: application/grpc-web+proto' --data-binary @- \
       http://localhost/polykey.v1.ClientService/AgentStatus \
   | web decode polykey.v1.Status
 
-echo; echo "# A server stream: every vault, then the status in the trailer frame."
-for name in alpha beta; do
-  web encode polykey.v1.VaultName "{\"vaultName\": \"$name\"}" \
-    | curl -sS --unix-socket "$sock" -H 'Content-Type: application/grpc-web+proto' --data-binary @- \
-        http://localhost/polykey.v1.ClientService/VaultsCreate -o /dev/null
-done
-web encode google.protobuf.Empty \
-  | curl -sS --unix-socket "$sock" -H 'Content-Type: application/grpc-web+proto' --data-binary @- \
-      http://localhost/polykey.v1.ClientService/VaultsList \
-  | web decode polykey.v1.Vault
+echo; echo "# The session (claims decoded from the token, never the token)"
+run curl -sS --unix-socket "$sock" http://localhost/-/session
 
-echo; echo "# Metrics"
-curl -sS --unix-socket "$sock" http://localhost/-/metrics | grep -E '^session_gateway_(agent|tokens)'
+echo "# Metrics"
+curl -sS --unix-socket "$sock" http://localhost/-/metrics | grep -E '^session_gateway_(agent_calls|tokens|session)' | head -12
 echo "demo: done (logs in $work)"

@@ -10,6 +10,8 @@ struct EndToEndOptions {
   var concurrencies = [1, 64]
   var payloadBytes = 100
   var keepTemporaryFiles = false
+  /// The bench schema (`Tests/BenchAgent/build.sh` makes it) for the JSON variant.
+  var descriptorSet = ""
   /// The codec benchmark's fixture directories (`--write-fixtures`, `--read-fixtures`).
   var codecWriteFixtures: String?
   var codecReadFixtures: String?
@@ -25,7 +27,7 @@ final class Stack {
   let tokenFile: String
   static let seedToken = "bench-seed"
 
-  init(options: EndToEndOptions, tokenMetadata: Bool) throws(BenchmarkError) {
+  init(options: EndToEndOptions, tokenMetadata: Bool, json: Bool = false) throws(BenchmarkError) {
     // $TMPDIR decides where the sockets and the token file live (default /tmp).
     let base = getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
     var template = Array((base + "/gateway-bench.XXXXXX").utf8CString)
@@ -65,7 +67,7 @@ final class Stack {
         arguments: [
           options.gatewayBinary, "--agent", "unix:" + agentSocket, "--listen", gatewaySocket,
           "--token-file", tokenFile, "--token", Self.seedToken, "--log-level", "error",
-        ],
+        ] + (json ? ["--descriptor-set", options.descriptorSet] : []),
         stdoutPath: directory + "/gateway.out", stderrPath: directory + "/gateway.log")
     } catch {
       agent.stop()
@@ -140,10 +142,15 @@ struct PathFigures {
 
 enum EndToEndBenchmark {
   /// Runs one variant (plain, or with the agent rotating a token on every call) and reports it.
+  ///
+  /// `baseline` and `subject` are the two paths compared: direct gRPC against the gateway's
+  /// gRPC-Web by default; gRPC-Web against JSON for the JSON variant (what transcoding adds).
   static func run(
-    variant: String, tokenMetadata: Bool, options: EndToEndOptions, figures: inout Figures
+    variant: String, tokenMetadata: Bool, options: EndToEndOptions, figures: inout Figures,
+    baseline: LoadClient.Path = .direct, subject: LoadClient.Path = .gateway
   ) throws(BenchmarkError) {
-    let stack = try Stack(options: options, tokenMetadata: tokenMetadata)
+    let stack = try Stack(
+      options: options, tokenMetadata: tokenMetadata, json: subject == .json || baseline == .json)
     defer { stack.stop(keepFiles: options.keepTemporaryFiles) }
     usleep(200_000)  // let the gateway settle before the idle reading
     let idle = memoryKiB(pid: stack.gateway.pid)
@@ -151,12 +158,14 @@ enum EndToEndBenchmark {
     var payload = [UInt8](repeating: 0, count: options.payloadBytes)
     for index in payload.indices { payload[index] = UInt8(truncatingIfNeeded: index &* 31 &+ 7) }
     let handles = options.concurrencies.max() ?? 1
-    let gatewayClient = try LoadClient(
-      path: .gateway, socketPath: stack.gatewaySocket, handles: handles, payload: payload,
-      authorization: nil)
-    let directClient = try LoadClient(
-      path: .direct, socketPath: stack.agentSocket, handles: handles, payload: payload,
-      authorization: "Bearer " + Stack.seedToken)
+    func client(_ path: LoadClient.Path) throws(BenchmarkError) -> LoadClient {
+      try LoadClient(
+        path: path, socketPath: path == .direct ? stack.agentSocket : stack.gatewaySocket,
+        handles: handles, payload: payload,
+        authorization: path == .direct ? "Bearer " + Stack.seedToken : nil)
+    }
+    let gatewayClient = try client(subject)
+    let directClient = try client(baseline)
     for client in [directClient, gatewayClient] {
       let primed = client.prime()
       guard primed.errors == 0 else {
@@ -177,7 +186,7 @@ enum EndToEndBenchmark {
       let warm = UInt64(options.warmupSeconds * 1e9)
       _ = directClient.run(concurrency: concurrency, durationNanoseconds: warm)
       _ = gatewayClient.run(concurrency: concurrency, durationNanoseconds: warm)
-      var results: [LoadClient.Path: PathFigures] = [.gateway: PathFigures(), .direct: PathFigures()]
+      var results: [LoadClient.Path: PathFigures] = [subject: PathFigures(), baseline: PathFigures()]
       var pairRatios: [Double] = []
       for runIndex in 0..<options.runs {
         var rates: [LoadClient.Path: Double] = [:]
@@ -196,13 +205,13 @@ enum EndToEndBenchmark {
             clientCPU: cpuMicroseconds(pid: getpid()) - clientBefore)
           rates[client.path] = result.callsPerSecond
         }
-        if let gatewayRate = rates[.gateway], let directRate = rates[.direct], directRate > 0 {
+        if let gatewayRate = rates[subject], let directRate = rates[baseline], directRate > 0 {
           pairRatios.append(gatewayRate / directRate)
         }
       }
 
       var medianLatency: [LoadClient.Path: UInt64] = [:]
-      for path in [LoadClient.Path.direct, .gateway] {
+      for path in [baseline, subject] {
         let figuresForPath = results[path]!
         let sorted = figuresForPath.latencies.sorted()
         let p50 = percentile(sorted, 0.50)
@@ -210,7 +219,7 @@ enum EndToEndBenchmark {
         let p99 = percentile(sorted, 0.99)
         medianLatency[path] = p50
         let rate = median(figuresForPath.callsPerSecond)
-        let gatewayPerCall = path == .gateway ? figuresForPath.perCall(figuresForPath.gatewayCPUMicroseconds) : .nan
+        let gatewayPerCall = path != .direct ? figuresForPath.perCall(figuresForPath.gatewayCPUMicroseconds) : .nan
         let agentPerCall = figuresForPath.perCall(figuresForPath.agentCPUMicroseconds)
         let clientPerCall = figuresForPath.perCall(figuresForPath.clientCPUMicroseconds)
         say(
@@ -221,7 +230,7 @@ enum EndToEndBenchmark {
             + pad(format(Double(p50) / 1000, 1), 9) + pad(format(Double(p90) / 1000, 1), 9)
             + pad(format(Double(p99) / 1000, 1), 9) + pad(String(figuresForPath.calls), 8)
             + pad(String(figuresForPath.errors), 7) + pad(String(figuresForPath.connections), 6)
-            + pad(path == .gateway ? format(gatewayPerCall, 1) : "-", 9)
+            + pad(path != .direct ? format(gatewayPerCall, 1) : "-", 9)
             + pad(format(agentPerCall, 1), 11) + pad(format(clientPerCall, 1), 12))
         if let firstError = figuresForPath.firstError {
           say("      first error (\(path.rawValue)): \(firstError)")
@@ -233,17 +242,19 @@ enum EndToEndBenchmark {
         figures.add(key + ".p99_us", Double(p99) / 1000, unit: "us", decimals: 1)
         figures.add(key + ".errors", Double(figuresForPath.errors), unit: "count", decimals: 0)
         figures.add(key + ".agent_cpu_us_per_call", agentPerCall, unit: "us", decimals: 1)
-        if path == .gateway {
+        if path != .direct {
           figures.add(key + ".gateway_cpu_us_per_call", gatewayPerCall, unit: "us", decimals: 1)
         }
       }
       let ratio = median(pairRatios)
-      let added = (Double(medianLatency[.gateway]!) - Double(medianLatency[.direct]!)) / 1000
+      let added = (Double(medianLatency[subject]!) - Double(medianLatency[baseline]!)) / 1000
       say(
         pad(String(concurrency), 5) + " " + pad("ratio", 8, left: true)
-          + "  gateway/direct throughput \(format(ratio, 3)) (median of \(pairRatios.count) paired runs, range "
+          + "  \(subject.rawValue)/\(baseline.rawValue) throughput \(format(ratio, 3)) (median of \(pairRatios.count) paired runs, range "
           + "\(format(pairRatios.min() ?? .nan, 3))-\(format(pairRatios.max() ?? .nan, 3))); added p50 latency \(format(added, 1)) us")
-      figures.add("e2e.\(variant).c\(concurrency).throughput_ratio", ratio, unit: "gateway/direct", decimals: 3)
+      figures.add(
+        "e2e.\(variant).c\(concurrency).throughput_ratio", ratio,
+        unit: "\(subject.rawValue)/\(baseline.rawValue)", decimals: 3)
       figures.add("e2e.\(variant).c\(concurrency).added_p50_us", added, unit: "us", decimals: 1)
     }
 

@@ -1,5 +1,6 @@
 import CCurl
 import CGatewayShims
+import GatewayCore
 import Glibc
 
 /// The one client stack both paths are measured with: a libcurl multi handle driven by an epoll
@@ -14,10 +15,13 @@ import Glibc
 ///   prior-knowledge transfer reuses it (curl PR #10643), so the first transfer alone opens the
 ///   connection with prior knowledge (`prime`) and every later one asks for plain HTTP/2 and
 ///   joins it, as the gateway's AgentClient does.
+/// - `.json`: a JSON call through the gateway (`{"payload": "<base64>"}`), transcoded with the
+///   bench schema; compared with `.gateway` it measures what transcoding adds.
 final class LoadClient {
   enum Path: String {
     case gateway
     case direct
+    case json
   }
 
   /// One in-flight call's easy handle and what came back.
@@ -83,7 +87,14 @@ final class LoadClient {
     let length = UInt32(payload.count)
     frame += [UInt8(length >> 24), UInt8((length >> 16) & 0xFF), UInt8((length >> 8) & 0xFF), UInt8(length & 0xFF)]
     frame += payload
-    expectedFrame = frame
+    if path == .json {
+      // The request is the JSON message; the echo comes back with its default field included.
+      let encoded = Base64.encode(payload)
+      frame = Array("{\"payload\":\"\(encoded)\"}".utf8)
+      expectedFrame = Array("{\"payload\":\"\(encoded)\",\"text\":\"\"}\n".utf8)
+    } else {
+      expectedFrame = frame
+    }
     requestBody = .allocate(byteCount: frame.count, alignment: 1)
     requestBody.copyBytes(from: frame)
 
@@ -94,7 +105,7 @@ final class LoadClient {
     _ = cgw_curl_multi_setopt_pointer(multi, CURLMOPT_TIMERDATA, me)
     _ = cgw_curl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, handles + 4)
     switch path {
-    case .gateway:
+    case .gateway, .json:
       _ = cgw_curl_multi_setopt_long(multi, CURLMOPT_PIPELINING, 0)
       _ = cgw_curl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, handles)
     case .direct:
@@ -106,6 +117,8 @@ final class LoadClient {
     switch path {
     case .gateway:
       lines = ["Content-Type: application/grpc-web+proto", "X-Grpc-Web: 1", "Accept:", "Expect:"]
+    case .json:
+      lines = ["Content-Type: application/json", "Accept:", "Expect:"]
     case .direct:
       lines = ["content-type: application/grpc", "te: trailers", "Accept:", "Expect:"]
     }
@@ -130,7 +143,7 @@ final class LoadClient {
       ok = ok && cgw_curl_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList) == CURLE_OK
       long(CURLOPT_TIMEOUT_MS, 10_000)
       switch path {
-      case .gateway:
+      case .gateway, .json:
         long(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_1_1))
       case .direct:
         long(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE))
@@ -268,6 +281,10 @@ final class LoadClient {
     guard status == 200 else { return "HTTP status \(status)" }
     let body = slot.body
     switch path {
+    case .json:
+      guard body == expectedFrame else {
+        return "body is not the echoed JSON: \(String(decoding: body.prefix(200), as: UTF8.self))"
+      }
     case .direct:
       guard body == expectedFrame else { return "body is not the echoed frame (\(body.count) bytes)" }
       guard slot.grpcStatusHeader == "0" else { return "grpc-status \(slot.grpcStatusHeader ?? "missing")" }

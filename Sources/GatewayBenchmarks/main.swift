@@ -3,7 +3,8 @@ import Glibc
 
 // session-gateway benchmarks: `GatewayBenchmarks [options] [names...]`.
 //
-// Names: `e2e` (plain variant), `e2e-token` (the agent rotates a token on every call), `codec`
+// Names: `e2e` (plain variant), `e2e-token` (the agent rotates a token on every call), `e2e-json`
+// (JSON calls against gRPC-Web calls through the same gateway: what transcoding adds), `codec`
 // (proto3 JSON <-> binary, see Codec/CodecBenchmark.swift), `micro`
 // (every micro benchmark) or one micro benchmark's name (`http1.parser`, ...). No names: all.
 // Every figure is reported next to a baseline measured in the same run; machines are noisy.
@@ -11,7 +12,7 @@ import Glibc
 signal(SIGPIPE, SIG_IGN)
 
 let usage = """
-  usage: GatewayBenchmarks [options] [e2e] [e2e-token] [codec] [micro | MICRO-NAME...]
+  usage: GatewayBenchmarks [options] [e2e] [e2e-token] [e2e-json] [codec] [micro | MICRO-NAME...]
     --gateway PATH     session-gateway binary   (env BENCH_GATEWAY; default: next to this binary)
     --agent PATH       bench echo agent binary  (env BENCH_AGENT; default: .build/bench-agent/echo_server)
     --runs N           timed runs per measurement (default 10)
@@ -19,6 +20,7 @@ let usage = """
     --warmup-seconds S e2e warm-up per path and concurrency (default 0.4)
     --concurrency LIST e2e calls in flight, comma-separated (default 1,64)
     --payload BYTES    e2e message size (default 100)
+    --descriptor-set F bench schema for e2e-json (default: .build/bench-agent/bench.binpb)
     --keep             keep the temporary directory (logs, sockets; under $TMPDIR, default /tmp)
     --write-fixtures DIR  codec: write the schema and the three messages (JSON, binary) to DIR
     --read-fixtures DIR   codec: time the messages in DIR instead of generated ones
@@ -67,6 +69,7 @@ func parseArguments(_ list: [String]) -> (EndToEndOptions, [String]) {
       options.concurrencies = value(argument).split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 }
       if options.concurrencies.isEmpty { options.concurrencies = [1] }
     case "--keep": options.keepTemporaryFiles = true
+    case "--descriptor-set": options.descriptorSet = value(argument)
     case "--write-fixtures": options.codecWriteFixtures = value(argument)
     case "--read-fixtures": options.codecReadFixtures = value(argument)
     case "--help", "-h":
@@ -98,7 +101,7 @@ curl_global_init(Int(CURL_GLOBAL_ALL))
 let curlVersion = String(cString: curl_version())
 say("session-gateway benchmarks; \(curlVersion)")
 
-if selected("e2e") || selected("e2e-token") {
+if selected("e2e") || selected("e2e-token") || selected("e2e-json") {
   if options.gatewayBinary.isEmpty {
     options.gatewayBinary = environmentValue("BENCH_GATEWAY") ?? directoryOfExecutable() + "/session-gateway"
   }
@@ -107,6 +110,11 @@ if selected("e2e") || selected("e2e-token") {
   }
   say("gateway: \(options.gatewayBinary)")
   say("agent:   \(options.agentBinary)")
+  if options.descriptorSet.isEmpty {
+    let besideAgent = options.agentBinary.split(separator: "/", omittingEmptySubsequences: false)
+      .dropLast().joined(separator: "/")
+    options.descriptorSet = (besideAgent.isEmpty ? "." : besideAgent) + "/bench.binpb"
+  }
   if !isExecutable(options.gatewayBinary) || !isExecutable(options.agentBinary) {
     printError(
       "GatewayBenchmarks: missing binary; build with swift build -c release and Tests/BenchAgent/build.sh (or run deploy/benchmark.sh)"
@@ -119,6 +127,16 @@ if selected("e2e") || selected("e2e-token") {
         variant: tokens ? "token" : "plain", tokenMetadata: tokens, options: options, figures: &figures)
     } catch {
       printError("GatewayBenchmarks: \(name) failed: \(error)")
+      failed = true
+    }
+  }
+  if selected("e2e-json") {
+    do {
+      try EndToEndBenchmark.run(
+        variant: "json", tokenMetadata: false, options: options, figures: &figures,
+        baseline: .gateway, subject: .json)
+    } catch {
+      printError("GatewayBenchmarks: e2e-json failed: \(error)")
       failed = true
     }
   }
@@ -143,7 +161,9 @@ if microNames.contains(where: microSelected) {
   MicroBenchmarks.run(selected: microSelected, runs: options.runs, figures: &figures)
 }
 
-let unknown = names.filter { !["e2e", "e2e-token", "codec", "micro"].contains($0) && !microNames.contains($0) }
+let unknown = names.filter {
+  !["e2e", "e2e-token", "e2e-json", "codec", "micro"].contains($0) && !microNames.contains($0)
+}
 if !unknown.isEmpty {
   printError("GatewayBenchmarks: unknown benchmark(s): \(unknown.joined(separator: " "))")
   failed = true

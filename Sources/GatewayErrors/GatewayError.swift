@@ -17,6 +17,10 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
   public var data: [UInt8]?
   /// Extra response headers (`WWW-Authenticate`, `Retry-After`).
   public var headers: [(String, String)] = []
+  /// The `google.rpc.Status` details the agent sent (`grpc-status-details-bin`), each one JSON
+  /// value (the `Any` in proto3 JSON, or `{"@type", "value"}` with base64 when its type is not
+  /// known); written as `details`.
+  public var details: [[UInt8]]?
 
   public init(
     type: String, code: GRPCStatusCode, httpStatus: Int, message: String,
@@ -64,6 +68,12 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
     if let data {
       writer.key("data")
       writer.raw(json: data)
+    }
+    if let details {
+      writer.key("details")
+      writer.beginArray()
+      for detail in details { writer.raw(json: detail) }
+      writer.endArray()
     }
     writer.endObject()
     writer.endObject()

@@ -4,6 +4,7 @@ import GatewayErrors
 public import GatewayEventLoop
 import GatewayHTTP1
 import GatewaySession
+import GatewayTranscoding
 import Glibc
 
 /// The gateway: accepts callers on the Unix socket (checking their uid), owns the connections,
@@ -14,8 +15,12 @@ public final class Server {
   let logger: Logger
   let agent: AgentClient
   let session: Session
+  /// The schemas JSON calls are transcoded with.
+  let schemas: SchemaRegistry
   let httpLimits: HTTPParserLimits
   var metrics = Metrics()
+  /// The password for self-recovery (`--password-file`, `PK_PASSWORD`); nil: none.
+  let password: String?
   private(set) var router: Router! = nil
   private let listener: UnixListener
   private var listenerRegistration: RegistrationID?
@@ -39,6 +44,11 @@ public final class Server {
       throw ServerError("cannot start the agent client: \(error)")
     }
     session = Session(store: TokenStore(path: configuration.tokenFile))
+    do throws(TokenStoreError) {
+      password = try configuration.passwordFile.map(PasswordFile.read) ?? configuration.password
+    } catch {
+      throw ServerError("cannot read the password file: \(error)")
+    }
     let loopHandle = loop.handle
     session.writeInBackground { work in loopHandle.execute(work) }
     session.onError = { [logger] error in
@@ -58,6 +68,7 @@ public final class Server {
     } catch {
       throw ServerError("cannot listen on \(configuration.listenPath): \(error)")
     }
+    schemas = try SchemaRegistry(descriptorSetPaths: configuration.descriptorSets)
     router = Router(server: self)
   }
 
@@ -82,6 +93,7 @@ public final class Server {
       throw ServerError("cannot watch the listening socket: \(error)")
     }
     loop.onTurnEnd = { [unowned self] in self.flushDirty() }
+    schemas.start(server: self)
     scheduleIdleSweep()
     logger.info(
       "serving", ["socket": listener.path, "agent": configuration.agent?.description ?? "",
@@ -274,5 +286,11 @@ extension Server: Sendable {}
 /// The gateway could not start.
 public struct ServerError: Error, CustomStringConvertible {
   public let description: String
-  init(_ description: String) { self.description = description }
+  /// The process's exit status: `EX_UNAVAILABLE` (69) by default, `EX_CONFIG` (78) for a
+  /// configuration the gateway cannot use, such as a broken descriptor set.
+  public let exitCode: Int32
+  init(_ description: String, exitCode: Int32 = 69) {
+    self.description = description
+    self.exitCode = exitCode
+  }
 }

@@ -12,9 +12,13 @@ public final class Session {
   private var cachedToken: String?
   private var cachedVersion: TokenStore.Version = .missing
   private var loaded = false
-  /// The newest token we submitted for writing and have not yet seen written; while set, the
-  /// in-memory token wins over the file.
-  private var unconfirmedToken: String?
+  /// The newest operation we submitted to the writer and have not yet seen done; while set,
+  /// the in-memory token wins over the file.
+  private var unconfirmed: TokenWriter.Operation?
+  private var writeWaiters: [(TokenStoreError?) -> Void] = []
+  private var lastWriteError: TokenStoreError?
+  /// The token the agent last rejected (never logged or shown).
+  private var rejectedToken: String?
   private var writer: TokenWriter?
   /// Tokens written to the file, for metrics.
   public private(set) var tokensWritten = 0
@@ -40,7 +44,7 @@ public final class Session {
   /// A file that cannot be read right now (locked by a writer, unreadable) keeps the last good
   /// token and is tried again on the next call; a file that holds no valid token means none.
   public func currentToken() -> String? {
-    if unconfirmedToken != nil { return cachedToken }
+    if unconfirmed != nil { return cachedToken }
     let version = store.version()
     if loaded && version == cachedVersion { return cachedToken }
     do throws(TokenStoreError) {
@@ -60,7 +64,7 @@ public final class Session {
   }
 
   /// A bearer token is visible ASCII with no spaces (it becomes a header value).
-  static func isValidToken(_ token: String) -> Bool {
+  public static func isValidToken(_ token: String) -> Bool {
     token.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
   }
 
@@ -79,43 +83,89 @@ public final class Session {
     guard token != (loaded ? cachedToken : currentToken()) else { return false }
     cachedToken = token
     loaded = true
-    unconfirmedToken = token
-    if let writer {
-      writer.submit(token)
-    } else {
-      written(
-        TokenWriter.Outcome(
-          token: token, result: Result { () throws(TokenStoreError) in try store.write(token) }))
-    }
+    submit(.write(token))
     return true
   }
 
-  private func written(_ outcome: TokenWriter.Outcome) {
-    // The writer always ends with the newest token submitted, so its report clears this.
-    if outcome.token == unconfirmedToken { unconfirmedToken = nil }
-    switch outcome.result {
-    case .success(let version):
-      tokensWritten += 1
-      lastError = nil
-      // Only the newest write tells us the file now matches what we hold.
-      if outcome.token == cachedToken { cachedVersion = version }
-    case .failure(let error):
-      report(error)
+  /// Stores a token a caller gave (`PUT /-/session`, an unlock): like `received`, and `done`
+  /// runs once the file holds it (or writing failed).
+  public func store(token: String, done: @escaping (TokenStoreError?) -> Void) {
+    received(token: token)
+    whenWritten(done)
+  }
+
+  /// Removes the stored token (the client side of a lock), in order with pending writes;
+  /// `done` runs once the file is gone.
+  public func clear(done: @escaping (TokenStoreError?) -> Void) {
+    cachedToken = nil
+    loaded = true
+    rejectedToken = nil
+    submit(.delete)
+    whenWritten(done)
+  }
+
+  private func submit(_ operation: TokenWriter.Operation) {
+    unconfirmed = operation
+    if let writer {
+      writer.submit(operation)
+    } else {
+      written(TokenWriter.Outcome(operation: operation, result: TokenWriter.run(operation, on: store)))
     }
   }
 
-  /// Seeds the file with a token given at start (`--token`, `PK_TOKEN`).
+  /// Runs `body` once every submitted write has reached the file (at once when none is
+  /// pending), with the last write's error if it failed.
+  public func whenWritten(_ body: @escaping (TokenStoreError?) -> Void) {
+    if unconfirmed == nil { body(lastWriteError) } else { writeWaiters.append(body) }
+  }
+
+  private func written(_ outcome: TokenWriter.Outcome) {
+    // The writer always ends with the newest operation submitted, so its report clears this.
+    let isNewest = outcome.operation == unconfirmed
+    if isNewest { unconfirmed = nil }
+    switch outcome.result {
+    case .success(let version):
+      if case .write = outcome.operation { tokensWritten += 1 }
+      lastError = nil
+      lastWriteError = nil
+      // Only the newest write tells us the file now matches what we hold.
+      if isNewest { cachedVersion = version }
+    case .failure(let error):
+      lastWriteError = error
+      report(error)
+    }
+    if unconfirmed == nil, !writeWaiters.isEmpty {
+      let waiters = writeWaiters
+      writeWaiters.removeAll()
+      for waiter in waiters { waiter(lastWriteError) }
+    }
+  }
+
+  /// Seeds the file with a token given at start (`--token`, `PK_TOKEN`), synchronously.
   public func seed(token: String) throws(TokenStoreError) {
     cachedVersion = try store.write(token)
     cachedToken = token
     loaded = true
   }
 
-  /// Removes the stored token.
-  public func clear() throws(TokenStoreError) {
-    try store.delete()
-    cachedToken = nil
-    cachedVersion = .missing
+  // MARK: Rejection, for `GET /-/session`
+
+  /// The agent rejected `token` at authentication; the state is `rejected` until the token
+  /// changes.
+  public func markRejected(token: String?) {
+    guard let token else { return }
+    rejectedToken = token
+  }
+
+  /// What `GET /-/session` reports.
+  public enum State: String, Sendable {
+    case absent, present, rejected
+  }
+
+  /// The session's state now (re-reading the file if it changed).
+  public var state: State {
+    guard let token = currentToken() else { return .absent }
+    return token == rejectedToken ? .rejected : .present
   }
 
   /// The bearer token from an `authorization` metadata value, if it is one.

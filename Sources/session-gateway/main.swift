@@ -61,6 +61,8 @@ do {
   loop = try EventLoop()
   server = try Server(configuration: configuration, logger: logger, loop: loop)
   try server.start()
+} catch let error as ServerError {
+  fail("\(error)", code: error.exitCode)
 } catch {
   fail("\(error)", code: 69)
 }

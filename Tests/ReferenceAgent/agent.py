@@ -652,6 +652,8 @@ def parse_args(argv):
                    help="gzip-compress responses (to callers that accept gzip)")
     p.add_argument("--descriptor-set-out", help="write a FileDescriptorSet (with imports) of the served protos")
     p.add_argument("--no-reflection", action="store_true", help="do not serve gRPC server reflection")
+    p.add_argument("--without-test-service", action="store_true",
+                   help="serve (and list) only ClientService: an 'older agent' for schema re-fetch tests")
     p.add_argument("--max-receive-message-length", type=int, default=4 * 1024 * 1024)
     p.add_argument("--workers", type=int, default=32, help="handler threads (default 32)")
     p.add_argument("--log", action="store_true", help="log each call to stderr")
@@ -692,10 +694,11 @@ def main(argv=None):
         compression=grpc.Compression.Gzip if args.compress_responses else None,
     )
     client_service_pb2_grpc.add_ClientServiceServicer_to_server(ClientService(auth, State(), shape, info), server)
-    test_service_pb2_grpc.add_TestServiceServicer_to_server(TestService(auth, shape), server)
+    if not args.without_test_service:
+        test_service_pb2_grpc.add_TestServiceServicer_to_server(TestService(auth, shape), server)
     if not args.no_reflection:
         add_reflection_v1_descriptor()
-        enable_reflection(server, [CLIENT_SERVICE, TEST_SERVICE])
+        enable_reflection(server, [CLIENT_SERVICE] + ([] if args.without_test_service else [TEST_SERVICE]))
 
     creds = None
     if args.tls_cert:

@@ -52,6 +52,7 @@ enum CodecBenchmark {
       say("codec: fixtures written to \(directory)")
     }
     let options = JSONEncodingOptions()
+    let timed = environmentValue("CODEC_STAGE_ITERATIONS") == nil
     // Check both directions reproduce the fixtures before timing them.
     for item in cases {
       let toBinary = try jsonToBinary(item.json, item.type, pool)
@@ -65,7 +66,7 @@ enum CodecBenchmark {
     say("codec: median of \(runs) runs; MB/s = JSON bytes / time, both directions (MB = 10^6 bytes)")
     say(pad("message", 8, left: true) + pad("JSON B", 10) + pad("binary B", 10) + pad("JSON->bin MB/s", 16)
       + pad("bin->JSON MB/s", 16) + pad("us/op j->b", 12) + pad("us/op b->j", 12))
-    for item in cases {
+    for item in cases where timed {
       let toBinary = measure(runs: runs, bytes: item.json.count) { count in
         for _ in 0..<count { blackHole(try? jsonToBinary(item.json, item.type, pool)) }
       }
@@ -98,6 +99,14 @@ enum CodecBenchmark {
         }),
         ("JSON encode", { count in for _ in 0..<count { blackHole(try? message.json(pool: pool, options: options)) } }),
       ]
+      // CODEC_STAGE_ITERATIONS=N runs each stage N times untimed, for `perf stat -e
+      // instructions` (a figure a busy machine does not disturb).
+      if let fixed = environmentValue("CODEC_STAGE_ITERATIONS").flatMap({ Int($0) }) {
+        for (name, body) in stages where environmentValue("CODEC_STAGE").map({ $0 == name }) ?? true {
+          body(fixed)
+        }
+        return
+      }
       var line = "codec: \(item.name) stages, us/op:"
       for (name, body) in stages {
         line += " \(name) \(format(measure(runs: runs, bytes: 1, body).nanosecondsPerOperation / 1000, 2));"

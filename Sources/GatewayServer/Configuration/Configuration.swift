@@ -14,7 +14,9 @@ public struct Configuration: Sendable {
   public var passwordFile: String?
   public var password: String?
   public var initialToken: String?
-  public var unlockMethod = "/polykey.v1.ClientService/SessionsUnlock"
+  public var unlockMethod = Configuration.defaultUnlockMethod
+  /// Polykey's unlock method, whose messages the gateway knows without a schema.
+  public static let defaultUnlockMethod = "/polykey.v1.ClientService/SessionsUnlock"
   /// Peer uids allowed to connect; the gateway's own uid is always allowed.
   public var allowedUIDs: Set<UInt32> = []
   /// Mode of the socket file (default 0600: only the user).

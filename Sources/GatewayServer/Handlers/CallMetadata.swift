@@ -8,9 +8,9 @@ import GatewaySession
 struct CallMetadata {
   var metadata = Metadata()
   var timeout: GRPCTimeout?
-  /// Whether the session token was attached (false when the caller sent its own credentials).
-  var attachedSessionToken = false
-  var sentToken: String?
+  /// Whether the session applies: the caller sent no `Authorization` of its own, so
+  /// `AgentCall` attaches the session token (and recovers from rejections).
+  var usesSession = false
 
   /// HTTP-only headers that are not call metadata.
   private static let httpOnly: Set<String> = [
@@ -18,6 +18,23 @@ struct CallMetadata {
     "expect", "accept", "accept-encoding", "user-agent", "te", "upgrade", "x-grpc-web",
     "x-user-agent", "proxy-connection", "proxy-authorization", "origin", "referer",
   ]
+
+  /// JSON calls: `Grpc-Metadata-<Key>` headers become metadata `<key>`; the caller's own
+  /// `Authorization` goes through; `Grpc-Timeout` sets the deadline. Other headers are HTTP's.
+  init(jsonHeaders headers: HTTPHeaders, session: Session, defaultTimeoutMilliseconds: Int) {
+    for field in headers {
+      let name = field.name.lowercased()
+      if name == "grpc-timeout" {
+        timeout = GRPCTimeout(headerValue: field.value)
+        if timeout == nil { invalidTimeout = field.value }
+      } else if name == "authorization" {
+        metadata.append(name, field.value)
+      } else if name.hasPrefix("grpc-metadata-"), name.count > 14 {
+        metadata.append(String(name.dropFirst(14)), field.value)
+      }
+    }
+    finish(session: session, defaultTimeoutMilliseconds: defaultTimeoutMilliseconds)
+  }
 
   /// gRPC-Web: every request header is metadata except HTTP's own and the `grpc-` names.
   init(gRPCWebHeaders headers: HTTPHeaders, session: Session, defaultTimeoutMilliseconds: Int) {
@@ -34,16 +51,13 @@ struct CallMetadata {
     finish(session: session, defaultTimeoutMilliseconds: defaultTimeoutMilliseconds)
   }
 
-  private mutating func finish(session: Session, defaultTimeoutMilliseconds: Int) {
+  mutating func finish(session: Session, defaultTimeoutMilliseconds: Int) {
     if timeout == nil && defaultTimeoutMilliseconds > 0 {
       timeout = GRPCTimeout(nanoseconds: Int64(defaultTimeoutMilliseconds) * 1_000_000)
     }
-    // The caller's own Authorization goes through unchanged; otherwise the session's token.
-    if metadata[first: "authorization"] == nil, let token = session.currentToken() {
-      metadata.append("authorization", "Bearer " + token)
-      attachedSessionToken = true
-      sentToken = token
-    }
+    // The caller's own Authorization goes through unchanged; otherwise `AgentCall` attaches
+    // the session's token.
+    usesSession = metadata[first: "authorization"] == nil
   }
 
   /// curl's timeout in milliseconds for the deadline (0: none), rounded up and at least 1, so

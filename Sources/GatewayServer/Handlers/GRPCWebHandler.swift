@@ -13,7 +13,7 @@ final class GRPCWebHandler: RequestHandler, AgentTransferDelegate {
   private let method: GRPCMethodPath
   private let contentType: GRPCWebContentType
   private var machine: GRPCCallStateMachine
-  private var transfer: AgentTransfer?
+  private var transfer: AgentCall?
   private var textDecoder: GRPCWebTextDecoder?
   private var headSent = false
   /// HTTP/1.1 callers get a chunked body; HTTP/1.0 ones a body ended by closing.
@@ -65,10 +65,10 @@ final class GRPCWebHandler: RequestHandler, AgentTransferDelegate {
       bodyLength = length
     }
     do {
-      handler.transfer = try server.agent.startTransfer(
-        path: method.path, headers: requestHeaders.curlHeaderLines, bodyLength: bodyLength,
+      handler.transfer = try AgentCall.start(
+        server: server, path: method.path, headers: requestHeaders.curlHeaderLines,
+        usesSession: call.usesSession, bodyLength: bodyLength,
         timeoutMilliseconds: call.timeoutMilliseconds, delegate: handler)
-      server.metrics.callsStarted += 1
     } catch {
       server.metrics.callsFailedToStart += 1
       handler.finish(GRPCStatus(code: .internal, message: "cannot start the call: \(error)"))
@@ -126,7 +126,6 @@ final class GRPCWebHandler: RequestHandler, AgentTransferDelegate {
   // MARK: The agent's side
 
   func transferReceivedHead(status: Int, headers: Metadata) {
-    server.takeToken(from: headers)
     let action: GRPCCallStateMachine.HeadAction
     do { action = try machine.receivedResponseHead(httpStatus: status, headers: headers) } catch {
       return finish(GRPCStatus(code: .internal, message: "\(error)"))
@@ -157,7 +156,6 @@ final class GRPCWebHandler: RequestHandler, AgentTransferDelegate {
   }
 
   func transferReceivedTrailers(_ trailers: Metadata) {
-    server.takeToken(from: trailers)
     guard let action = try? machine.receivedTrailers(trailers) else { return }
     if case .finish(let status, _) = action { finish(status) }
   }

@@ -13,6 +13,20 @@ struct Metrics {
   var callsByStatus: [Int: Int] = [:]
   var callsFailedToStart = 0
   var tokensReceived = 0
+  /// Calls the agent rejected at authentication (each attempt counts).
+  var authRejections = 0
+  /// Calls sent again after a rejection, by why.
+  var authRetries: [AuthRetryReason: Int] = [:]
+  /// Unlock calls the gateway made (self-recovery and `POST /-/session/unlock`), by success.
+  var unlocks: [Bool: Int] = [:]
+}
+
+/// Why a rejected call was sent again.
+enum AuthRetryReason: String {
+  /// Another client wrote a different token to the file.
+  case fileToken = "file_token"
+  /// The gateway unlocked with the configured password.
+  case unlock
 }
 
 extension Server {
@@ -44,6 +58,16 @@ extension Server {
     counter("session_gateway_agent_connections_opened_total", "HTTP/2 connections opened to the agent.", agent.connectionsOpened)
     counter("session_gateway_tokens_received_total", "Tokens the agent handed back.", metrics.tokensReceived)
     counter("session_gateway_tokens_written_total", "Tokens written to the token file.", session.tokensWritten)
+    counter("session_gateway_auth_rejections_total", "Agent calls rejected at authentication.", metrics.authRejections)
+    lines.append("# HELP session_gateway_auth_retries_total Rejected calls sent again, by reason.")
+    lines.append("# TYPE session_gateway_auth_retries_total counter")
+    for reason in [AuthRetryReason.fileToken, .unlock] {
+      lines.append("session_gateway_auth_retries_total{reason=\"\(reason.rawValue)\"} \(metrics.authRetries[reason, default: 0])")
+    }
+    lines.append("# HELP session_gateway_unlocks_total Unlock calls the gateway made, by outcome.")
+    lines.append("# TYPE session_gateway_unlocks_total counter")
+    lines.append("session_gateway_unlocks_total{outcome=\"ok\"} \(metrics.unlocks[true, default: 0])")
+    lines.append("session_gateway_unlocks_total{outcome=\"failed\"} \(metrics.unlocks[false, default: 0])")
     return lines.joined(separator: "\n") + "\n"
   }
 }

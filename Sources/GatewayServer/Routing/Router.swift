@@ -13,6 +13,11 @@ struct Router {
 
   func handler(for head: HTTPRequestHead, connection: Connection) -> (any RequestHandler)? {
     let path = head.target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? ""
+    if path.hasPrefix("/-/session") {
+      if SessionEndpoint.Kind(rawValue: path) != nil {
+        return SessionEndpoint.handler(for: path, head: head, server: server, connection: connection)
+      }
+    }
     if path.hasPrefix("/-/") {
       ownEndpoint(path, head: head, connection: connection)
       return nil
@@ -33,13 +38,16 @@ struct Router {
       return GRPCWebHandler.start(
         server: server, connection: connection, head: head, method: method, contentType: web)
     }
-    connection.sendError(
-      GatewayError.gateway(
-        "UnsupportedMediaType", .unimplemented,
-        "JSON calls are not available in this build yet; send application/grpc-web",
-        httpStatus: 415
-      ).withExitCode(SysExits.usage))
-    return nil
+    guard JSONCallHandler.accepts(contentType: head.headers["content-type"]) else {
+      connection.sendError(
+        GatewayError.gateway(
+          "UnsupportedMediaType", .invalidArgument,
+          "send JSON (application/json), NDJSON (application/x-ndjson) or gRPC-Web",
+          httpStatus: 415
+        ).withExitCode(SysExits.usage))
+      return nil
+    }
+    return JSONCallHandler.start(server: server, connection: connection, head: head, path: method.path)
   }
 
   private func ownEndpoint(_ path: String, head: HTTPRequestHead, connection: Connection) {
@@ -58,6 +66,8 @@ struct Router {
     switch endpoint {
     case .health:
       connection.sendJSON(status: 200, body: Array("{\"status\":\"serving\"}\n".utf8))
+    case .methods:
+      connection.sendJSON(status: 200, body: MethodsListing.json(server.schemas))
     case .metrics:
       let body = Array(server.metricsText().utf8)
       var headers = HTTPHeaders()
@@ -74,10 +84,11 @@ struct Router {
 enum OwnEndpoint: String {
   case health = "/-/health"
   case metrics = "/-/metrics"
+  case methods = "/-/methods"
 
   var allowedMethods: [String] {
     switch self {
-    case .health, .metrics: ["GET"]
+    case .health, .metrics, .methods: ["GET"]
     }
   }
 }

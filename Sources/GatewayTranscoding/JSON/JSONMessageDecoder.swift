@@ -38,8 +38,8 @@ struct JSONMessageDecoder {
 
   /// A value of message type `type`: an object, or a well-known type's special form.
   mutating func decodeMessageValue(type: Int) throws(TranscodingError) -> DynamicMessage {
-    let descriptor = pool.messages[type]
-    if let wellKnown = descriptor.wellKnownType {
+    if let wellKnown = pool.messages[type].wellKnownType, wellKnown != .empty {
+      let descriptor = pool.messages[type]
       switch wellKnown {
       case .timestamp: return try decodeTimestamp(type: type, descriptor)
       case .duration: return try decodeDuration(type: type, descriptor)
@@ -48,27 +48,28 @@ struct JSONMessageDecoder {
       case .value: return try decodeValue(type: type, descriptor)
       case .listValue: return try decodeListValue(type: type, descriptor)
       case .any: return try decodeAny(type: type, descriptor)
-      case .empty: break
       default: return try decodeWrapper(type: type, descriptor)
       }
     }
-    return try decodeObject(type: type, descriptor)
+    return try decodeObject(type: type)
   }
 
-  /// A JSON object holding the message's fields.
+  /// A JSON object holding the message's fields (and, inside an Any, its `@type`).
   mutating func decodeObject(
-    type: Int, _ descriptor: MessageDescriptor, skippingTypeKey: Bool = false
+    type: Int, skippingTypeKey: Bool = false
   ) throws(TranscodingError) -> DynamicMessage {
     guard try scanner.peek() == UInt8(ascii: "{") else { throw mismatch(expected: "an object") }
-    var message = DynamicMessage(type: type, fieldCount: descriptor.fields.count)
+    // The descriptor's parts, not a copy of the whole descriptor: this runs for every object.
+    let fields = pool.messages[type].fields
+    var message = DynamicMessage(type: type, fieldCount: fields.count)
     if try scanner.enterObject() { return message }
-    var seen = FieldSet(count: descriptor.fields.count)
-    var oneofsSet = FieldSet(count: descriptor.oneofNames.count)
+    var seen = FieldSet(count: fields.count)
+    var oneofsSet = FieldSet(count: pool.messages[type].oneofNames.count)
     var unknownKeys: [[UInt8]] = []
     var hint = 0
     repeat {
       let key = try scanner.readKey()
-      guard let index = fieldIndex(key, descriptor, hint: &hint) else {
+      guard let index = fieldIndex(key, fields, type, hint: &hint) else {
         if skippingTypeKey && scanner.withBytes(key, { $0.elementsEqual("@type".utf8) }) {
           _ = try scanner.readStringToken(peeked: ())
           continue
@@ -86,22 +87,20 @@ struct JSONMessageDecoder {
         try scanner.skipValue()
         continue
       }
-      let field = descriptor.fields[index]
       if seen.insert(index) {
         throw TranscodingError(
-          .invalidValue, path: field.jsonName,
+          .invalidValue, path: fields[index].jsonName,
           "field given twice (its JSON name and its proto name count as the same field)")
       }
       do throws(TranscodingError) {
-        let isSet = try decodeField(field, into: &message.values[index])
-        if isSet, let oneof = field.oneofIndex, oneof < descriptor.oneofNames.count,
-          oneofsSet.insert(oneof)
-        {
+        let isSet = try decodeField(fields[index], into: &message.values[index])
+        if isSet, let oneof = fields[index].oneofIndex, oneofsSet.insert(oneof) {
+          let names = pool.messages[type].oneofNames
           throw TranscodingError.invalid(
-            "more than one member of oneof \(descriptor.oneofNames[oneof]) is set")
+            "more than one member of oneof \(oneof < names.count ? names[oneof] : "?") is set")
         }
       } catch {
-        throw error.prefixed(field: field.jsonName)
+        throw error.prefixed(field: fields[index].jsonName)
       }
     } while try scanner.nextMember()
     return message
@@ -110,12 +109,11 @@ struct JSONMessageDecoder {
   /// The field a key names: first the one after the previous match (JSON written in
   /// declaration order), then every JSON and proto name, byte by byte.
   private func fieldIndex(
-    _ key: JSONStringToken, _ descriptor: MessageDescriptor, hint: inout Int
+    _ key: JSONStringToken, _ fields: [FieldDescriptor], _ type: Int, hint: inout Int
   ) -> Int? {
-    let fields = descriptor.fields
     if key.hasEscapes {
       let name = scanner.string(key)
-      let found = descriptor.fieldIndexByJSONKey[name]
+      let found = pool.messages[type].fieldIndexByJSONKey[name]
       if let found { hint = found + 1 }
       return found
     }
@@ -220,8 +218,8 @@ struct JSONMessageDecoder {
 
   private mutating func decodeMap(_ field: FieldDescriptor) throws(TranscodingError) -> ProtoMap {
     guard let entryType = field.messageType, pool.messages.indices.contains(entryType),
-      let keyIndex = pool.messages[entryType].fieldIndexByNumber[1],
-      let valueIndex = pool.messages[entryType].fieldIndexByNumber[2]
+      let keyIndex = pool.messages[entryType].indexOfField(1),
+      let valueIndex = pool.messages[entryType].indexOfField(2)
     else { throw .invalid("the schema gives map field \(field.name) no valid entry type") }
     let keyField = pool.messages[entryType].fields[keyIndex]
     let valueField = pool.messages[entryType].fields[valueIndex]
@@ -234,11 +232,16 @@ struct JSONMessageDecoder {
       let keyText = scanner.string(keyToken)
       do throws(TranscodingError) {
         let key = try mapKey(keyText, keyField.type)
-        if map[key] != nil { throw TranscodingError.invalid("map key given twice") }
         if !nullIsValue, try scanner.peek() == UInt8(ascii: "n") {
           throw TranscodingError.invalid("null is not allowed as a map value")
         }
-        if let value = try decodeSingular(valueField) { map.set(key, value) }
+        if let value = try decodeSingular(valueField) {
+          let count = map.count
+          map.set(key, value)
+          if map.count == count { throw TranscodingError.invalid("map key given twice") }
+        } else if map[key] != nil {
+          throw TranscodingError.invalid("map key given twice")
+        }
       } catch {
         throw error.prefixed(mapKey: keyText)
       }

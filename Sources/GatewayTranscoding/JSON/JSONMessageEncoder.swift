@@ -50,8 +50,11 @@ struct JSONMessageEncoder {
 
   /// A message as an object, or in its well-known type's special form.
   func writeMessageValue(_ message: DynamicMessage, to output: inout [UInt8]) throws(TranscodingError) {
-    let descriptor = try descriptor(of: message)
-    if let wellKnown = descriptor.wellKnownType {
+    guard pool.messages.indices.contains(message.type) else {
+      throw .unencodable("message type index \(message.type) is not in the schema")
+    }
+    if let wellKnown = pool.messages[message.type].wellKnownType, wellKnown != .empty {
+      let descriptor = try descriptor(of: message)
       switch wellKnown {
       case .timestamp: return try writeTimestamp(message, descriptor, to: &output)
       case .duration: return try writeDuration(message, descriptor, to: &output)
@@ -60,42 +63,43 @@ struct JSONMessageEncoder {
       case .value: return try writeValue(message, descriptor, to: &output)
       case .listValue: return try writeListValue(message, descriptor, to: &output)
       case .any: return try writeAny(message, descriptor, to: &output)
-      case .empty: break
       default: return try writeWrapper(message, descriptor, to: &output)
       }
     }
     output.append(UInt8(ascii: "{"))
-    try writeFields(message, descriptor, first: true, to: &output)
+    try writeFields(message, first: true, to: &output)
     output.append(UInt8(ascii: "}"))
   }
 
   /// The members of a message's object, without the braces; `first` says whether no member
   /// precedes them (Any writes `@type` first).
   func writeFields(
-    _ message: DynamicMessage, _ descriptor: MessageDescriptor, first: Bool,
-    to output: inout [UInt8]
+    _ message: DynamicMessage, first: Bool, to output: inout [UInt8]
   ) throws(TranscodingError) {
+    // The descriptor's fields, not a copy of the whole descriptor: this runs for every object.
+    let fields = pool.messages[message.type].fields
+    guard fields.count == message.values.count else {
+      throw .unencodable("message has \(message.values.count) values for \(fields.count) fields")
+    }
     var first = first
-    let fields = descriptor.fields
     for index in 0..<fields.count {
-      let field = fields[index]
       if let value = message.values[index] {
-        if !field.hasPresence && !emitDefaultValues && isDefault(value) { continue }
+        if !fields[index].hasPresence && !emitDefaultValues && isDefault(value) { continue }
         if !first { output.append(UInt8(ascii: ",")) }
         first = false
-        output.appendJSONString(useProtoNames ? field.name : field.jsonName)
+        output.appendJSONString(useProtoNames ? fields[index].name : fields[index].jsonName)
         output.append(UInt8(ascii: ":"))
         do throws(TranscodingError) {
-          try writeFieldValue(value, field, to: &output)
+          try writeFieldValue(value, fields[index], to: &output)
         } catch {
-          throw error.prefixed(field: useProtoNames ? field.name : field.jsonName)
+          throw error.prefixed(field: useProtoNames ? fields[index].name : fields[index].jsonName)
         }
-      } else if !field.hasPresence && emitDefaultValues {
+      } else if !fields[index].hasPresence && emitDefaultValues {
         if !first { output.append(UInt8(ascii: ",")) }
         first = false
-        output.appendJSONString(useProtoNames ? field.name : field.jsonName)
+        output.appendJSONString(useProtoNames ? fields[index].name : fields[index].jsonName)
         output.append(UInt8(ascii: ":"))
-        writeDefault(field, to: &output)
+        writeDefault(fields[index], to: &output)
       }
     }
   }
@@ -159,7 +163,7 @@ struct JSONMessageEncoder {
       output.append(UInt8(ascii: "]"))
     case .map(let map):
       guard field.isMap, let entryType = field.messageType, pool.messages.indices.contains(entryType),
-        let valueIndex = pool.messages[entryType].fieldIndexByNumber[2]
+        let valueIndex = pool.messages[entryType].indexOfField(2)
       else { throw mismatchedValue(value, field) }
       let valueField = pool.messages[entryType].fields[valueIndex]
       output.append(UInt8(ascii: "{"))

@@ -7,9 +7,18 @@ final class Fixture {
   let gateway: Gateway
 
   init(agentArguments: [String] = [], gatewayArguments: [String] = []) throws {
-    directory = try TemporaryDirectory()
+    let directory = try TemporaryDirectory()
+    self.directory = directory
     agent = try ReferenceAgent(directory: directory, arguments: agentArguments)
-    gateway = try Gateway(agent: agent.address, directory: directory, arguments: gatewayArguments)
+    // Placeholders for password files: the right password, and a wrong one.
+    let arguments = try gatewayArguments.map { argument in
+      guard argument == "PASSWORD_FILE" || argument == "WRONG_PASSWORD_FILE" else { return argument }
+      let path = directory.file(argument.lowercased())
+      let password = argument == "PASSWORD_FILE" ? "secret-password" : "wrong-password"
+      try "  \(password)\n".write(toFile: path, atomically: false, encoding: .utf8)
+      return path
+    }
+    gateway = try Gateway(agent: agent.address, directory: directory, arguments: arguments)
   }
 
   /// A gRPC-Web call through the gateway with curl.

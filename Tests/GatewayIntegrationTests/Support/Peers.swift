@@ -7,14 +7,14 @@ final class ReferenceAgent {
   let child: ChildProcess
   var address: String { "unix:" + socketPath }
 
-  init(directory: TemporaryDirectory, arguments: [String] = []) throws {
+  init(directory: TemporaryDirectory, arguments: [String] = [], name: String = "agent") throws {
     self.directory = directory
     socketPath = directory.file("agent.sock")
     child = try ChildProcess(
       TestPaths.python,
       [TestPaths.agentScript, "--listen", "unix:" + socketPath, "--password", "secret-password"]
         + arguments,
-      directory: directory, name: "agent")
+      directory: directory, name: name)
     try child.wait(for: "the agent's READY line") { child.stdout.contains("READY") }
   }
 }
@@ -27,7 +27,8 @@ final class Gateway {
   let child: ChildProcess
 
   init(agent: String, directory: TemporaryDirectory, arguments: [String] = [],
-       tokenFile: String? = nil, socketPath: String? = nil) throws {
+       tokenFile: String? = nil, socketPath: String? = nil,
+       environment: [String: String]? = nil) throws {
     self.directory = directory
     let socketPath = socketPath ?? directory.file("gateway.sock")
     self.socketPath = socketPath
@@ -36,7 +37,8 @@ final class Gateway {
       TestPaths.gatewayBinary,
       ["--agent", agent, "--listen", socketPath, "--token-file", self.tokenFile,
        "--log-level", "debug"] + arguments,
-      directory: directory, name: "gateway")
+      directory: directory, name: "gateway",
+      environment: environment.map { ProcessInfo.processInfo.environment.merging($0) { $1 } })
     try child.wait(for: "the gateway's socket") {
       FileManager.default.fileExists(atPath: socketPath)
     }

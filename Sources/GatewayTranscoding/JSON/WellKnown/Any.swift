@@ -66,7 +66,7 @@ extension JSONMessageDecoder {
       }
       payload = value
     } else {
-      payload = try decodeObject(type: innerType, inner, skippingTypeKey: true)
+      payload = try decodeObject(type: innerType, skippingTypeKey: true)
     }
     message.values[urlIndex] = .string(url)
     message.values[valueIndex] = .bytes(try AnyPayload.encode(payload, pool: pool))
@@ -127,7 +127,7 @@ extension JSONMessageEncoder {
         throw error.prefixed(field: "value")
       }
     } else {
-      try writeFields(inner, try self.descriptor(of: inner), first: false, to: &output)
+      try writeFields(inner, first: false, to: &output)
     }
     output.append(UInt8(ascii: "}"))
   }

@@ -33,7 +33,7 @@ extension JSONMessageDecoder {
   ) throws(TranscodingError) -> Int {
     guard let entryType = descriptor.fields[fieldsIndex].messageType,
       pool.messages.indices.contains(entryType),
-      let valueIndex = pool.messages[entryType].fieldIndexByNumber[2],
+      let valueIndex = pool.messages[entryType].indexOfField(2),
       let valueType = pool.messages[entryType].fields[valueIndex].messageType,
       pool.messages.indices.contains(valueType)
     else { throw .invalid("the schema's google.protobuf.Struct has no Value map") }

@@ -2,17 +2,26 @@
 /// whose copy of a well-known type lacks one is reported, not trapped on.
 extension MessageDescriptor {
   func wellKnownField(_ number: Int32) throws(TranscodingError) -> Int {
-    guard let index = fieldIndexByNumber[number] else {
+    guard let index = indexOfField(number) else {
       throw TranscodingError(.invalidValue, "the schema's \(fullName) has no field \(number)")
     }
     return index
+  }
+
+  /// The index of field `number`: a linear scan, cheaper than hashing for the well-known
+  /// types' few fields.
+  @inline(__always)
+  func indexOfField(_ number: Int32) -> Int? {
+    if Int(number) <= fields.count && fields[Int(number) - 1].number == number { return Int(number) - 1 }
+    for index in 0..<fields.count where fields[index].number == number { return index }
+    return nil
   }
 }
 
 extension DynamicMessage {
   /// The value of a well-known type's field by number, nil when unset.
   func wellKnownValue(_ number: Int32, _ descriptor: MessageDescriptor) -> ProtoValue? {
-    guard let index = descriptor.fieldIndexByNumber[number], index < values.count else { return nil }
+    guard number > 0, let index = descriptor.indexOfField(number), index < values.count else { return nil }
     return values[index]
   }
 

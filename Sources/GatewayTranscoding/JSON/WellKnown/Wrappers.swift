@@ -16,7 +16,7 @@ extension JSONMessageEncoder {
   func writeWrapper(
     _ message: DynamicMessage, _ descriptor: MessageDescriptor, to output: inout [UInt8]
   ) throws(TranscodingError) {
-    guard let index = descriptor.fieldIndexByNumber[1] else {
+    guard let index = descriptor.indexOfField(1) else {
       throw .unencodable("the schema's \(descriptor.fullName) has no field 1")
     }
     let field = descriptor.fields[index]
