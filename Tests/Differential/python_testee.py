@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""A conformance testee around Python protobuf (upb) and json_format: the oracle the
+differential driver and the conformance runner are validated against.
+
+    python_testee.py [TESTEE_PATH] [--descriptor-set FILE]... [--mutate NAME]...
+
+Speaks the conformance protocol on stdin/stdout (4-byte little-endian length, then a
+ConformanceRequest; one ConformanceResponse back per request). Knows the proto3 conformance
+messages (Tests/Conformance/conformance-proto3.pb) plus every message of the given sets. A first
+argument that is not an option (the runner repeats the testee's path) is ignored.
+
+--mutate breaks it on purpose, to show the harnesses catch a disagreement:
+  json-nan         writes NaN as 0 in JSON output
+  trailing-comma   accepts a trailing comma before } in JSON input
+  drop-unicode     drops astral-plane characters from JSON output strings
+  int64-lossy      writes 64-bit integers through a double in JSON output
+  packed-false     writes every repeated scalar unpacked in binary output
+"""
+
+import argparse
+import json
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import protoutil  # noqa: E402
+from google.protobuf import json_format  # noqa: E402
+from protoutil import ConformanceRequest, ConformanceResponse  # noqa: E402
+
+MUTATIONS = {"json-nan", "trailing-comma", "drop-unicode", "int64-lossy", "packed-false"}
+
+
+def parse_request(request):
+    """The message json_format/upb reads from a request's payload (raises when it cannot)."""
+    msg = protoutil.message_class(request.message_type)()
+    if request.WhichOneof("payload") == "protobuf_payload":
+        msg.ParseFromString(request.protobuf_payload)
+    else:
+        json_format.Parse(request.json_payload, msg,
+                          ignore_unknown_fields=request.test_category == protoutil.JSON_IGNORE_UNKNOWN_PARSING_TEST)
+    return msg
+
+
+def run_one(request, mutations):
+    response = ConformanceResponse()
+    if request.message_type == "conformance.FailureSet":
+        response.protobuf_payload = b""
+        return response
+    try:
+        cls = protoutil.message_class(request.message_type)
+    except KeyError:
+        response.skipped = f"unknown message type {request.message_type}"
+        return response
+    payload = request.WhichOneof("payload")
+    msg = cls()
+    if payload == "protobuf_payload":
+        try:
+            msg.ParseFromString(request.protobuf_payload)
+        except Exception as e:  # noqa: BLE001
+            response.parse_error = str(e) or type(e).__name__
+            return response
+    elif payload == "json_payload":
+        text = request.json_payload
+        if "trailing-comma" in mutations:
+            text = re.sub(r",\s*}", "}", text)
+        try:
+            json_format.Parse(
+                text, msg, ignore_unknown_fields=request.test_category == protoutil.JSON_IGNORE_UNKNOWN_PARSING_TEST)
+        except Exception as e:  # noqa: BLE001
+            response.parse_error = str(e) or type(e).__name__
+            return response
+    else:
+        response.skipped = f"payload {payload} not supported"
+        return response
+
+    fmt = request.requested_output_format
+    if fmt == protoutil.PROTOBUF:
+        try:
+            data = msg.SerializeToString()
+        except Exception as e:  # noqa: BLE001
+            response.serialize_error = str(e)
+            return response
+        if "packed-false" in mutations:
+            data = unpack_all(msg)
+        response.protobuf_payload = data
+    elif fmt == protoutil.JSON:
+        try:
+            text = json_format.MessageToJson(msg, indent=None)
+        except Exception as e:  # noqa: BLE001
+            response.serialize_error = str(e)
+            return response
+        if "json-nan" in mutations:
+            text = text.replace('"NaN"', "0")
+        if "drop-unicode" in mutations:
+            text = "".join(c for c in text if ord(c) < 0x10000)
+        if "int64-lossy" in mutations:
+            text = re.sub(r'"(-?\d{17,})"', lambda m: json.dumps(int(float(m.group(1)))), text)
+        response.json_payload = text
+    else:
+        response.skipped = f"output format {fmt} not supported"
+    return response
+
+
+def unpack_all(msg):
+    """Re-encodes a message writing packed repeated scalars one element per tag (wrong, but a
+    parser still reads it back: only byte-exact checks notice)."""
+    from google.protobuf.internal import encoder
+    out = bytearray()
+    for field, value in msg.ListFields():
+        if field.is_repeated and field.type not in (9, 11, 12):
+            for v in value:
+                single = type(msg)()
+                getattr(single, field.name).append(v)
+                data = single.SerializeToString()
+                out += _packed_to_single(data, field, encoder)
+        else:
+            part = type(msg)()
+            if field.is_repeated or field.type == 11:
+                getattr(part, field.name).MergeFrom(value) if field.is_repeated else getattr(part, field.name).CopyFrom(value)
+            else:
+                setattr(part, field.name, value)
+            out += part.SerializeToString()
+    return bytes(out)
+
+
+def _packed_to_single(data, field, encoder):
+    # data is tag(LEN) len payload for one packed element; rewrite as tag(wire type) payload.
+    from google.protobuf.internal import decoder
+    pos = 0
+    _, pos = decoder._DecodeVarint(data, pos)
+    length, pos = decoder._DecodeVarint(data, pos)
+    wire = {1: 1, 2: 5, 6: 1, 7: 5, 15: 5, 16: 1}.get(field.type, 0)
+    return encoder._VarintBytes((field.number << 3) | wire) + data[pos:pos + length]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--descriptor-set", action="append", default=[])
+    parser.add_argument("--mutate", action="append", default=[], choices=sorted(MUTATIONS))
+    args, _ = parser.parse_known_args()
+    for path in args.descriptor_set:
+        protoutil.load_descriptor_set(path)
+    mutations = set(args.mutate)
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    while True:
+        body = protoutil.read_frame(stdin)
+        if body is None:
+            return 0
+        request = ConformanceRequest()
+        request.ParseFromString(body)
+        try:
+            response = run_one(request, mutations)
+        except Exception as e:  # noqa: BLE001
+            response = ConformanceResponse()
+            response.runtime_error = f"{type(e).__name__}: {e}"
+        stdout.write(protoutil.frame(response.SerializeToString()))
+        stdout.flush()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
