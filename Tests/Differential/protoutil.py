@@ -242,7 +242,8 @@ def equal(a, b):
 
 def first_difference(a, b, path=""):
     """A short human description of where two canonical forms differ."""
-    ca, cb = (a if isinstance(a, tuple) else canon(a)), (b if isinstance(b, tuple) else canon(b))
+    ca = canon(a) if hasattr(a, "DESCRIPTOR") else a
+    cb = canon(b) if hasattr(b, "DESCRIPTOR") else b
     da, db = dict(ca) if _is_items(ca) else None, dict(cb) if _is_items(cb) else None
     if da is not None and db is not None:
         for key in sorted(set(da) | set(db), key=str):
