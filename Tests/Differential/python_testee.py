@@ -23,6 +23,18 @@ import os
 import re
 import sys
 
+try:
+    import google.protobuf  # noqa: F401
+except ImportError:
+    # Started directly (as the conformance runner does) by a Python without protobuf: re-run
+    # under the project's venv (SESSION_GATEWAY_VENV, default <repo>/.venv).
+    _repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    _venv = os.environ.get("SESSION_GATEWAY_VENV", os.path.join(_repo, ".venv"))
+    _python = os.path.join(_venv, "bin", "python")
+    if os.path.realpath(sys.prefix) == os.path.realpath(_venv) or not os.path.exists(_python):
+        raise
+    os.execv(_python, [_python, os.path.abspath(__file__)] + sys.argv[1:])
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import protoutil  # noqa: E402
 from google.protobuf import json_format  # noqa: E402
@@ -123,6 +135,9 @@ def main():
     parser.add_argument("--descriptor-set", action="append", default=[])
     parser.add_argument("--mutate", action="append", default=[], choices=sorted(MUTATIONS))
     args, _ = parser.parse_known_args()
+    proto2 = os.path.join(protoutil.REPO, "Tests", "Conformance", "conformance-proto2.pb")
+    if os.path.exists(proto2):
+        protoutil.load_descriptor_set(proto2)
     for path in args.descriptor_set:
         protoutil.load_descriptor_set(path)
     mutations = set(args.mutate)
