@@ -45,10 +45,17 @@ func readFile(_ path: String) -> [UInt8]? {
 func fileExists(_ path: String) -> Bool { access(path, R_OK) == 0 }
 
 /// `../shared/…` from the current directory, else beside an ancestor of the executable or of
-/// this source file (the repository's layout: `<repo>/../shared/…`).
+/// this source file (the repository's layout: `<repo>/../shared/…`), else the repository's own
+/// copy (`<repo>/Tests/Conformance/conformance-proto3.pb`), for clones without `../shared`.
 func defaultDescriptorSet() -> String? {
   let relative = "../" + defaultSetName
   if fileExists(relative) { return relative }
+  if let found = searchUpwards(for: "/../" + defaultSetName) { return found }
+  return searchUpwards(for: "/Tests/Conformance/conformance-proto3.pb")
+}
+
+/// `<ancestor><suffix>` for the nearest ancestor of the executable or of this source file.
+func searchUpwards(for suffix: String) -> String? {
   var starts: [String] = [#filePath]
   var buffer = [CChar](repeating: 0, count: 4096)
   let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
@@ -60,7 +67,7 @@ func defaultDescriptorSet() -> String? {
     var parts = start.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
     while parts.count > 1 {
       parts.removeLast()
-      let candidate = parts.joined(separator: "/") + "/../" + defaultSetName
+      let candidate = parts.joined(separator: "/") + suffix
       if fileExists(candidate) { return candidate }
     }
   }

@@ -58,7 +58,7 @@ struct DifferentialTests {
   @Test("the conformance suite (v21.12 binary+JSON, proto3) passes with no unexpected failure")
   func conformance() throws {
     try Self.requirePrerequisites()
-    var arguments = [Self.script("Tests/Conformance/runner.py")]
+    var arguments = [Self.script("Tests/Conformance/runner.py"), "--enforce_recommended"]
     let failureList = Self.script("Tests/Conformance/failure_list.txt")
     if FileManager.default.fileExists(atPath: failureList) { arguments += ["--failure_list", failureList] }
     let (code, output, errors) = try runProcess(TestPaths.python, arguments + [Self.testee])
