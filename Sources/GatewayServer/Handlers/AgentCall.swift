@@ -100,7 +100,7 @@ final class AgentCall: AgentTransferDelegate {
       let elapsed = Int64(clamping: MonotonicClock.now() &- startedAt)
       let left = max(1_000_000, Int64(timeoutMilliseconds) * 1_000_000 - elapsed)
       timeout = Int((left + 999_999) / 1_000_000)
-      lines = Self.replacingTimeout(in: lines, with: GRPCTimeout(nanoseconds: left))
+      lines = GRPCRequestHeaders.curlHeaderLines(lines, timeout: GRPCTimeout(nanoseconds: left))
     }
     attempts += 1
     let started = try server.agent.startTransfer(
@@ -112,19 +112,6 @@ final class AgentCall: AgentTransferDelegate {
       keptBody.withUnsafeBytes { started.appendRequestBody($0) }
     }
     if bodyFinished { started.finishRequestBody() }
-  }
-
-  /// The request header lines with their `grpc-timeout` set to `timeout` (added first when
-  /// there was none).
-  static func replacingTimeout(in lines: [String], with timeout: GRPCTimeout) -> [String] {
-    var lines = lines
-    let line = "grpc-timeout: " + timeout.headerValue
-    if let index = lines.firstIndex(where: { $0.lowercased().hasPrefix("grpc-timeout:") }) {
-      lines[index] = line
-    } else {
-      lines.insert(line, at: 0)
-    }
-    return lines
   }
 
   // MARK: The handler's side (AgentTransfer's shape)
