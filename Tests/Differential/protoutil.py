@@ -64,15 +64,29 @@ PROTOBUF, JSON = 1, 2
 BINARY_TEST, JSON_TEST, JSON_IGNORE_UNKNOWN_PARSING_TEST = 1, 2, 3
 
 
+def read_exactly(stream, count):
+    """`count` bytes, or fewer only at end of file: an unbuffered pipe returns what has
+    arrived, so a large frame takes several reads."""
+    parts = []
+    remaining = count
+    while remaining > 0:
+        part = stream.read(remaining)
+        if not part:
+            break
+        parts.append(part)
+        remaining -= len(part)
+    return b"".join(parts)
+
+
 def read_frame(stream):
     """One length-prefixed frame, or None at a clean end of file."""
-    head = stream.read(4)
+    head = read_exactly(stream, 4)
     if not head:
         return None
     if len(head) < 4:
         raise EOFError("truncated frame length")
     (length,) = struct.unpack("<I", head)
-    body = stream.read(length)
+    body = read_exactly(stream, length)
     if len(body) < length:
         raise EOFError("truncated frame")
     return body
