@@ -25,3 +25,5 @@ fi
 command -v swift >/dev/null || { echo "setup: swift 6 is needed on PATH" >&2; exit 1; }
 
 bash "$root/Tests/ReferenceAgent/setup.sh"
+# The differential test's kitchen-sink descriptor set (needs the venv made just above).
+bash "$root/Tests/Differential/setup.sh" >/dev/null

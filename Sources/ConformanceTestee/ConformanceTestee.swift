@@ -33,7 +33,8 @@ struct ConformanceTestee {
     guard let request = pool.message(named: "conformance.ConformanceRequest"),
       let response = pool.message(named: "conformance.ConformanceResponse")
     else {
-      throw SetupError(description: "the descriptor sets do not define conformance.ConformanceRequest")
+      throw SetupError(
+        description: "the descriptor sets do not define conformance.ConformanceRequest")
     }
     self.request = request
     self.response = response
@@ -56,8 +57,12 @@ struct ConformanceTestee {
   }
 
   private enum Outcome {
-    case parseError(String), serializeError(String), runtimeError(String), skipped(String)
-    case protobuf([UInt8]), json(String)
+    case parseError(String)
+    case serializeError(String)
+    case runtimeError(String)
+    case skipped(String)
+    case protobuf([UInt8])
+    case json(String)
   }
 
   /// One request's bytes to one response's bytes.

@@ -3,12 +3,13 @@
 // at end of input. Words that are not options are ignored (the v21.12 runner passes the
 // testee's own path first).
 
+import GatewayTranscoding
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import GatewayTranscoding
 
 let defaultSetName = "shared/conformance/conformance-proto3.pb"
 let usage = """
@@ -44,19 +45,29 @@ func readFile(_ path: String) -> [UInt8]? {
 func fileExists(_ path: String) -> Bool { access(path, R_OK) == 0 }
 
 /// `../shared/…` from the current directory, else beside an ancestor of the executable or of
-/// this source file (the repository's layout: `<repo>/../shared/…`).
+/// this source file (the repository's layout: `<repo>/../shared/…`), else the repository's own
+/// copy (`<repo>/Tests/Conformance/conformance-proto3.pb`), for clones without `../shared`.
 func defaultDescriptorSet() -> String? {
   let relative = "../" + defaultSetName
   if fileExists(relative) { return relative }
+  if let found = searchUpwards(for: "/../" + defaultSetName) { return found }
+  return searchUpwards(for: "/Tests/Conformance/conformance-proto3.pb")
+}
+
+/// `<ancestor><suffix>` for the nearest ancestor of the executable or of this source file.
+func searchUpwards(for suffix: String) -> String? {
   var starts: [String] = [#filePath]
   var buffer = [CChar](repeating: 0, count: 4096)
   let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-  if length > 0 { starts.insert(String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self), at: 0) }
+  if length > 0 {
+    starts.insert(
+      String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self), at: 0)
+  }
   for start in starts {
     var parts = start.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
     while parts.count > 1 {
       parts.removeLast()
-      let candidate = parts.joined(separator: "/") + "/../" + defaultSetName
+      let candidate = parts.joined(separator: "/") + suffix
       if fileExists(candidate) { return candidate }
     }
   }
@@ -76,10 +87,14 @@ func splitSet(_ bytes: [UInt8]) -> [(name: String, bytes: [UInt8])]? {
         var name = ""
         while !fileReader.isAtEnd, let fileTag = try? fileReader.readTag() {
           if fileTag.fieldNumber == 1 && fileTag.wireType == .lengthDelimited {
-            name = (try? fileReader.readLengthDelimited()).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            name =
+              (try? fileReader.readLengthDelimited()).map { String(decoding: $0, as: UTF8.self) }
+              ?? ""
             break
           }
-          guard (try? fileReader.skipField(fieldNumber: fileTag.fieldNumber, wireType: fileTag.wireType)) != nil
+          guard
+            (try? fileReader.skipField(fieldNumber: fileTag.fieldNumber, wireType: fileTag.wireType))
+              != nil
           else { break }
         }
         files.append((name, Array(file)))
@@ -97,7 +112,9 @@ var paths: [String] = []
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
   if argument == "--descriptor-set" {
-    guard let path = arguments.popFirst() else { fail("--descriptor-set needs a file\n\(usage)", code: 64) }
+    guard let path = arguments.popFirst() else {
+      fail("--descriptor-set needs a file\n\(usage)", code: 64)
+    }
     paths.append(path)
   } else if argument.hasPrefix("--descriptor-set=") {
     paths.append(String(argument.dropFirst("--descriptor-set=".count)))

@@ -109,6 +109,19 @@ public struct GRPCRequestHeaders: Sendable, Equatable {
     fields.map { $0.value.isEmpty ? "\($0.name);" : "\($0.name): \($0.value)" }
   }
 
+  /// `curlHeaderLines` with the `grpc-timeout` line set to `timeout` (added first when there was
+  /// none): a retried call tells the agent the time that is left, not the original timeout.
+  public static func curlHeaderLines(_ lines: [String], timeout: GRPCTimeout) -> [String] {
+    var lines = lines
+    let line = "grpc-timeout: " + timeout.headerValue
+    if let index = lines.firstIndex(where: { $0.lowercased().hasPrefix("grpc-timeout:") }) {
+      lines[index] = line
+    } else {
+      lines.insert(line, at: 0)
+    }
+    return lines
+  }
+
   /// gRPC's Header-Name: `1*( %x30-39 / %x61-7A / "_" / "-" / ".")`.
   static func isValidName(_ name: String) -> Bool {
     guard !name.isEmpty else { return false }

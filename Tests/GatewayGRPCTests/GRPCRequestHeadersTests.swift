@@ -26,6 +26,26 @@ import Testing
     #expect(headers.curlHeaderLines.first == "grpc-timeout: 2000000u")
   }
 
+  /// A retry's headers: the same, with the time that is left as the timeout.
+  @Test func theTimeoutLineIsReplacedOrAdded() throws {
+    let headers = try GRPCRequestHeaders(
+      path: "/a/b", timeout: GRPCTimeout(nanoseconds: 5_000_000_000), metadata: Metadata([("x-k", "v")]),
+      acceptEncoding: nil, userAgent: "ua")
+    let left = GRPCTimeout(nanoseconds: 3_200_000_001)
+    #expect(
+      GRPCRequestHeaders.curlHeaderLines(headers.curlHeaderLines, timeout: left) == [
+        "grpc-timeout: 3200001u", "content-type: application/grpc", "te: trailers", "user-agent: ua",
+        "x-k: v",
+      ])
+    let none = try GRPCRequestHeaders(path: "/a/b", timeout: nil, metadata: Metadata(), acceptEncoding: nil)
+    #expect(
+      GRPCRequestHeaders.curlHeaderLines(none.curlHeaderLines, timeout: left).first
+        == "grpc-timeout: 3200001u")
+    #expect(
+      GRPCRequestHeaders.curlHeaderLines(none.curlHeaderLines, timeout: left).count
+        == none.curlHeaderLines.count + 1)
+  }
+
   @Test func optionalFieldsAndEmptyValues() throws {
     let headers = try GRPCRequestHeaders(
       path: "/a/b", timeout: nil, metadata: Metadata([("x-empty", "")]), acceptEncoding: nil,

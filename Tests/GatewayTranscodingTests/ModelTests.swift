@@ -12,3 +12,19 @@ import Testing
     #expect(value == 3)
   }
 }
+
+@Suite struct ProtoMapIndexTests {
+  /// Past the linear-scan limit the hash index takes over; order and last-wins still hold.
+  @Test func largeMapsKeepOrderAndReplaceInPlace() {
+    var map = ProtoMap()
+    for i in 0..<50 { map.set(.int64(Int64(i)), .int32(Int32(i))) }
+    for i in stride(from: 0, to: 50, by: 7) { map.set(.int64(Int64(i)), .int32(-1)) }
+    #expect(map.count == 50)
+    #expect(map.keys == (0..<50).map { .int64(Int64($0)) })
+    guard case .int32(-1)? = map[.int64(49)], case .int32(48)? = map[.int64(48)] else {
+      Issue.record("wrong values")
+      return
+    }
+    #expect(map[.int64(50)] == nil)
+  }
+}

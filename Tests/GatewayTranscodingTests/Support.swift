@@ -10,13 +10,16 @@ enum Fixtures {
 
   /// `/work/shared/conformance/…` beside the repository.
   static func conformanceSet(_ name: String) -> [UInt8]? {
-    let url = repository.deletingLastPathComponent().appendingPathComponent("shared/conformance/\(name)")
+    let url = repository.deletingLastPathComponent().appendingPathComponent(
+      "shared/conformance/\(name)")
     return (try? Data(contentsOf: url)).map { [UInt8]($0) }
   }
 
   /// `Tests/ReferenceAgent/gen/polykey.binpb`, made by `Tests/ReferenceAgent/setup.sh`.
-  static let polykeySet: [UInt8]? = (try? Data(
-    contentsOf: repository.appendingPathComponent("Tests/ReferenceAgent/gen/polykey.binpb"))).map { [UInt8]($0) }
+  static let polykeySet: [UInt8]? =
+    (try? Data(
+      contentsOf: repository.appendingPathComponent("Tests/ReferenceAgent/gen/polykey.binpb"))).map
+  { [UInt8]($0) }
 
   static let proto3Set = conformanceSet("conformance-proto3.pb")
 
@@ -26,7 +29,8 @@ enum Fixtures {
 
   /// The conformance proto3 pool, or a recorded issue.
   static func pool(sourceLocation: SourceLocation = #_sourceLocation) throws -> SchemaPool {
-    let loaded = try #require(proto3Pool, "conformance-proto3.pb is missing", sourceLocation: sourceLocation)
+    let loaded = try #require(
+      proto3Pool, "conformance-proto3.pb is missing", sourceLocation: sourceLocation)
     return try loaded.get()
   }
 
@@ -59,12 +63,15 @@ extension DynamicMessage {
 }
 
 /// Decodes `bytes` as `type`.
-func decode(_ bytes: [UInt8], _ type: Int, _ pool: SchemaPool) throws(TranscodingError) -> DynamicMessage {
+func decode(_ bytes: [UInt8], _ type: Int, _ pool: SchemaPool) throws(TranscodingError)
+  -> DynamicMessage
+{
   for options in TranscoderCheck.encodingOptions {
     TranscoderCheck.binaryToJSON(bytes, type: type, pool: pool, options: options)
   }
   let result: Result<DynamicMessage, TranscodingError> = bytes.withUnsafeBytes { raw in
-    Result { () throws(TranscodingError) in try DynamicMessage(binary: raw, type: type, pool: pool) }
+    Result { () throws(TranscodingError) in try DynamicMessage(binary: raw, type: type, pool: pool)
+    }
   }
   return try result.get()
 }
@@ -108,7 +115,9 @@ enum Wire {
     tag(number, .lengthDelimited) + varint(UInt64(payload.count)) + payload
   }
 
-  static func string(_ number: Int32, _ value: String) -> [UInt8] { delimited(number, Array(value.utf8)) }
+  static func string(_ number: Int32, _ value: String) -> [UInt8] {
+    delimited(number, Array(value.utf8))
+  }
 
   static func varintField(_ number: Int32, _ value: UInt64) -> [UInt8] {
     tag(number, .varint) + varint(value)

@@ -115,11 +115,17 @@ def _b64url_decode(text):
 
 
 class SessionManager:
-    def __init__(self, ttl):
+    def __init__(self, ttl, token_format="jwt"):
         self.ttl = ttl
+        self.token_format = token_format
         self.lock = threading.Lock()
         self.key = _secrets.token_bytes(32)
         self.generation = 0
+
+    def _sign(self, signing_input):
+        with self.lock:
+            key = self.key
+        return hmac.new(key, signing_input.encode("ascii"), hashlib.sha256).digest()
 
     def create_token(self):
         now = time.time()
@@ -129,23 +135,37 @@ class SessionManager:
             "exp": int(math.ceil(now + self.ttl)),
             "jti": _b64url(_secrets.token_bytes(12)),
         }
+        if self.token_format == "general-jws":
+            # The JSON General JWS serialization newer Polykey agents issue, with a
+            # fractional `iat` (never a whole second, so the fraction is visible).
+            iat = round(now, 3)
+            if iat == int(iat):
+                iat += 0.001
+            claims["iat"] = iat
+            protected = _b64url(json.dumps({"alg": "HS256"}, separators=(",", ":")).encode())
+            payload_b64 = _b64url(json.dumps(claims, separators=(",", ":")).encode())
+            sig = self._sign(protected + "." + payload_b64)
+            return json.dumps(
+                {"payload": payload_b64, "signatures": [{"protected": protected, "signature": _b64url(sig)}]},
+                separators=(",", ":"))
         header = _b64url(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
-        payload = _b64url(json.dumps(claims, separators=(",", ":")).encode())
-        signing_input = (header + "." + payload).encode("ascii")
-        with self.lock:
-            key = self.key
-        sig = hmac.new(key, signing_input, hashlib.sha256).digest()
-        return header + "." + payload + "." + _b64url(sig)
+        payload_b64 = _b64url(json.dumps(claims, separators=(",", ":")).encode())
+        sig = self._sign(header + "." + payload_b64)
+        return header + "." + payload_b64 + "." + _b64url(sig)
 
     def verify_token(self, token):
+        """Either form is accepted, whatever --token-format says."""
         try:
-            header_b64, payload_b64, sig_b64 = token.split(".")
+            if token.startswith("{"):
+                jws = json.loads(token)
+                signature = jws["signatures"][0]
+                header_b64, payload_b64, sig_b64 = signature["protected"], jws["payload"], signature["signature"]
+            else:
+                header_b64, payload_b64, sig_b64 = token.split(".")
             header = json.loads(_b64url_decode(header_b64))
             if header.get("alg") != "HS256":
                 return False
-            with self.lock:
-                key = self.key
-            expected = hmac.new(key, (header_b64 + "." + payload_b64).encode("ascii"), hashlib.sha256).digest()
+            expected = self._sign(header_b64 + "." + payload_b64)
             if not hmac.compare_digest(expected, _b64url_decode(sig_b64)):
                 return False
             claims = json.loads(_b64url_decode(payload_b64))
@@ -434,11 +454,15 @@ class TestService(test_service_pb2_grpc.TestServiceServicer):
         return leading, trailing
 
     def _start(self, request, context):
+        # The time left when the call arrived (its grpc-timeout), before any delay.
+        remaining = context.time_remaining()
         if request.delay_ms and not sleep_while_active(context, request.delay_ms):
             return None
         if request.gzip_response:
             context.set_compression(grpc.Compression.Gzip)
         leading, trailing = self._plan(request, context)
+        if request.echo_metadata_in_trailers and remaining is not None and remaining < 1e6:
+            trailing.append(("x-time-remaining-ms", str(int(remaining * 1000))))
         if request.trailers_only:
             trailing = leading + trailing
         else:
@@ -642,6 +666,8 @@ def parse_args(argv):
     p.add_argument("--password", default=None, help="the agent password (default: password)")
     p.add_argument("--password-file", default=None, help="read the password from FILE (trimmed)")
     p.add_argument("--token-ttl", type=float, default=3600.0, help="token lifetime in seconds (default 3600)")
+    p.add_argument("--token-format", choices=("jwt", "general-jws"), default="jwt",
+                   help='tokens issued: jwt (compact) or general-jws ({"payload", "signatures": [...]}, fractional iat); both are accepted')
     p.add_argument("--error-shape", choices=("new", "old"), default="new",
                    help='error trailer JSON: new {"type","data":{...}} or old flat {"name",...}')
     p.add_argument("--auth-error-names", choices=("v1", "v2"), default="v1",
@@ -678,7 +704,7 @@ def main(argv=None):
             f.write(descriptor_set_bytes())
 
     shape = args.error_shape
-    sessions = SessionManager(args.token_ttl)
+    sessions = SessionManager(args.token_ttl, args.token_format)
     auth = Auth(sessions, password, args.auth_error_names, shape, _status_code_from_int(args.auth_error_code))
     info = {"node_id": "node-" + uuid.uuid4().hex[:12], "started": time.time(), "addresses": []}
 

@@ -32,6 +32,8 @@ final class AgentCall: AgentTransferDelegate {
   private let bodyLength: Int?
   private let timeoutMilliseconds: Int
   private let startedAt = MonotonicClock.now()
+  /// Attempts started so far (a retry is any but the first).
+  private var attempts = 0
   private var transfer: AgentTransfer?
   private var unlock: SessionUnlock?
   private var machine: AuthRetryStateMachine?
@@ -93,10 +95,14 @@ final class AgentCall: AgentTransferDelegate {
     sentToken = token
     tokenSent = token != nil
     var timeout = timeoutMilliseconds
-    if timeout > 0 {
-      let elapsed = Int((MonotonicClock.now() &- startedAt) / 1_000_000)
-      timeout = max(1, timeout - elapsed)
+    if timeout > 0, attempts > 0 {
+      // A retry gets what is left of the deadline, and tells the agent so.
+      let elapsed = Int64(clamping: MonotonicClock.now() &- startedAt)
+      let left = max(1_000_000, Int64(timeoutMilliseconds) * 1_000_000 - elapsed)
+      timeout = Int((left + 999_999) / 1_000_000)
+      lines = GRPCRequestHeaders.curlHeaderLines(lines, timeout: GRPCTimeout(nanoseconds: left))
     }
+    attempts += 1
     let started = try server.agent.startTransfer(
       path: path, headers: lines, bodyLength: bodyLength, timeoutMilliseconds: timeout,
       delegate: self)

@@ -60,50 +60,86 @@ final class GRPCWebHandler: RequestHandler, AgentTransferDelegate {
       handler.finish(GRPCStatus(code: .invalidArgument, message: "\(error)"))
       return nil
     }
-    var bodyLength: Int?
+    let agentCall = Call(
+      path: method.path, headers: requestHeaders.curlHeaderLines, usesSession: call.usesSession,
+      timeoutMilliseconds: call.timeoutMilliseconds)
     if contentType.encoding == .binary, case .contentLength(let length) = head.bodyFraming {
-      bodyLength = length
-    }
-    do {
-      handler.transfer = try AgentCall.start(
-        server: server, path: method.path, headers: requestHeaders.curlHeaderLines,
-        usesSession: call.usesSession, bodyLength: bodyLength,
-        timeoutMilliseconds: call.timeoutMilliseconds, delegate: handler)
-    } catch {
-      server.metrics.callsFailedToStart += 1
-      handler.finish(GRPCStatus(code: .internal, message: "cannot start the call: \(error)"))
-      return nil
+      guard handler.startCall(agentCall, bodyLength: length) else { return nil }
+    } else {
+      // Text mode, or a chunked body: the request's length is not known up front. gRPC-Web
+      // requests are one message (unary and server streaming), so the body is gathered (the
+      // HTTP parser bounds it by the body limit) and sent with its length: libcurl 7.88 fails
+      // HTTP/2 uploads of unknown length now and then, and may leave the agent connection
+      // broken for the calls after (README, "Known issues").
+      handler.deferredCall = agentCall
     }
     return handler
+  }
+
+  /// What `AgentCall.start` needs, kept while a request body of unknown length is gathered.
+  private struct Call {
+    var path: String
+    var headers: [String]
+    var usesSession: Bool
+    var timeoutMilliseconds: Int
+  }
+
+  /// A call waiting for its whole request body, and the body so far (decoded in text mode).
+  private var deferredCall: Call?
+  private var gatheredBody: [UInt8] = []
+
+  /// Starts the agent call; answers at once (and returns false) when it cannot start.
+  private func startCall(_ call: Call, bodyLength: Int) -> Bool {
+    do {
+      transfer = try AgentCall.start(
+        server: server, path: call.path, headers: call.headers, usesSession: call.usesSession,
+        bodyLength: bodyLength, timeoutMilliseconds: call.timeoutMilliseconds, delegate: self)
+      return true
+    } catch {
+      server.metrics.callsFailedToStart += 1
+      finish(GRPCStatus(code: .internal, message: "cannot start the call: \(error)"))
+      return false
+    }
   }
 
   // MARK: The caller's side
 
   func requestBodyPart(_ bytes: [UInt8]) {
-    guard let transfer, !finished else { return }
+    guard transfer != nil || deferredCall != nil, !finished else { return }
+    var decoded: [UInt8] = []
     if textDecoder != nil {
-      var decoded: [UInt8] = []
       do {
         try textDecoder!.decode(bytes, appendingTo: &decoded)
       } catch {
         abort(GRPCStatus(code: .invalidArgument, message: "request body is not valid base64"))
         return
       }
-      decoded.withUnsafeBytes { transfer.appendRequestBody($0) }
     } else {
-      bytes.withUnsafeBytes { transfer.appendRequestBody($0) }
+      decoded = bytes
+    }
+    if deferredCall != nil {
+      gatheredBody.append(contentsOf: decoded)
+    } else {
+      decoded.withUnsafeBytes { transfer?.appendRequestBody($0) }
     }
   }
 
   func requestEnded() {
-    guard let transfer, !finished else { return }
+    guard transfer != nil || deferredCall != nil, !finished else { return }
     if textDecoder != nil {
       do { try textDecoder!.finish() } catch {
         abort(GRPCStatus(code: .invalidArgument, message: "request body is not valid base64"))
         return
       }
     }
-    transfer.finishRequestBody()
+    if let call = deferredCall {
+      deferredCall = nil
+      let body = gatheredBody
+      gatheredBody = []
+      guard startCall(call, bodyLength: body.count), let transfer else { return }
+      body.withUnsafeBytes { transfer.appendRequestBody($0) }
+    }
+    transfer?.finishRequestBody()
   }
 
   func outboundDrained() {
@@ -112,12 +148,14 @@ final class GRPCWebHandler: RequestHandler, AgentTransferDelegate {
 
   func connectionClosed() {
     finished = true
+    deferredCall = nil
     transfer?.cancel()
     transfer = nil
   }
 
   /// Ends the call early from our side: cancel the agent call and report `status`.
   private func abort(_ status: GRPCStatus) {
+    deferredCall = nil
     transfer?.cancel()
     transfer = nil
     finish(status)

@@ -2,6 +2,7 @@ import GatewayCore
 import GatewayErrors
 import GatewayGRPC
 import GatewayHTTP1
+import GatewayTranscoding
 import GatewaySession
 
 /// `/-/session` and `/-/session/unlock`: the session's state, and storing, removing or
@@ -112,7 +113,7 @@ final class SessionEndpoint: RequestHandler {
         fail(
           .fromAgent(
             code: status.code, message: status.message, metadata: status.metadata,
-            tokenSent: false))
+            tokenSent: false, decodeAny: Server.anyDecoder(server.schemas.pool)))
       }
     }
   }

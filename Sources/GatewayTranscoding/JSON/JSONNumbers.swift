@@ -84,11 +84,12 @@ struct JSONNumberToken {
     case tooLarge
   }
 
-  /// The exact integer the token stands for (`1e2`, `100.0` and `1.5e1` are integers).
+  /// The integer the token stands for. Plain digits are read exactly; a number written with a
+  /// fraction or an exponent (`1e2`, `100.0`) goes through the nearest `Double` first, as
+  /// protobuf's C++ and Python parsers do, so `9223372036854775807.0` (2^63 as a double) is out
+  /// of range for int64 and `1.00000000000000001` is 1.
   func integer(in bytes: UnsafeRawBufferPointer) -> IntegerResult {
     let integerCount = integerEnd - integerStart
-    let fractionCount = fractionEnd - fractionStart
-    // Fast path: plain digits.
     if !hasFractionOrExponent {
       guard integerCount <= 20 else { return .tooLarge }
       var magnitude: UInt64 = 0
@@ -100,33 +101,13 @@ struct JSONNumberToken {
       }
       return .value(isNegative: isNegative, magnitude: magnitude)
     }
-    // The digits as one sequence D (integer digits then fraction digits); the value is
-    // D * 10^(exponent - fractionCount).
-    let total = integerCount + fractionCount
-    @inline(__always) func digit(_ position: Int) -> UInt64 {
-      let index = position < integerCount ? integerStart + position
-        : fractionStart + position - integerCount
-      return UInt64(bytes[index] &- 48)
-    }
-    var firstNonZero = 0
-    while firstNonZero < total && digit(firstNonZero) == 0 { firstNonZero += 1 }
-    if firstNonZero == total { return .value(isNegative: isNegative, magnitude: 0) }
-    // Digits of D at positions >= wholeCount are after the decimal point of the value.
-    let wholeCount = integerCount + exponent  // exponent is saturated, so no overflow
-    if wholeCount <= firstNonZero { return .notAnInteger }
-    if wholeCount < total {
-      for position in wholeCount..<total where digit(position) != 0 { return .notAnInteger }
-    }
-    if wholeCount - firstNonZero > 20 { return .tooLarge }
-    var magnitude: UInt64 = 0
-    for position in firstNonZero..<wholeCount {
-      let next = position < total ? digit(position) : 0
-      let (times10, overflow1) = magnitude.multipliedReportingOverflow(by: 10)
-      let (sum, overflow2) = times10.addingReportingOverflow(next)
-      if overflow1 || overflow2 { return .tooLarge }
-      magnitude = sum
-    }
-    return .value(isNegative: isNegative, magnitude: magnitude)
+    let value = double(in: bytes)
+    guard value.isFinite else { return .tooLarge }
+    guard value == value.rounded(.towardZero) else { return .notAnInteger }
+    let magnitude = value.magnitude
+    // 2^64: the first double beyond UInt64.
+    guard magnitude < 18_446_744_073_709_551_616.0 else { return .tooLarge }
+    return .value(isNegative: isNegative, magnitude: UInt64(magnitude))
   }
 
   /// The nearest `Double` (infinite when out of range, as strtod does).

@@ -14,11 +14,12 @@ extension DynamicMessage {
   /// - Throws: `TranscodingError` `.malformedBinary` with the JSON-name path of the field:
   ///   truncated input, a bad tag or varint, invalid UTF-8 in a string, nesting deeper than
   ///   `maxBinaryDepth`.
-  public init(binary: UnsafeRawBufferPointer, type: Int, pool: SchemaPool) throws(TranscodingError) {
+  public init(binary: UnsafeRawBufferPointer, type: Int, pool: SchemaPool) throws(TranscodingError)
+  {
     guard pool.messages.indices.contains(type) else {
       throw TranscodingError(.invalidValue, "unknown message type index \(type)")
     }
-    self.init(type: type, fieldCount: pool.messages[type].fields.count)
+    self = pool.messages[type].binaryLayout.newMessage(type: type)
     try mergeBinary(binary, pool: pool)
   }
 
@@ -81,7 +82,11 @@ struct BinaryDecoder {
       guard wireType == .lengthDelimited else { return false }
       let entry = try reader.decodeLengthDelimited()
       var map: ProtoMap
-      if case .map(let existing)? = message.values[index] { map = existing } else { map = ProtoMap() }
+      if case .map(let existing)? = message.values[index] {
+        map = existing
+      } else {
+        map = ProtoMap()
+      }
       message.values[index] = nil
       try mergeMapEntry(field, entry, into: &map, depth: depth)
       message.values[index] = .map(map)
@@ -180,7 +185,7 @@ struct BinaryDecoder {
     guard pool.messages.indices.contains(type) else {
       throw TranscodingError(.invalidValue, "a message field has no message type")
     }
-    return DynamicMessage(type: type, fieldCount: pool.messages[type].fields.count)
+    return pool.messages[type].binaryLayout.newMessage(type: type)
   }
 
   /// One `map<K, V>` entry: a missing key or value is the default, the last entry per key wins
@@ -267,86 +272,11 @@ struct BinaryDecoder {
     case .string:
       let bytes = try reader.decodeLengthDelimited()
       guard UTF8Validation.isValid(bytes) else { throw .malformed("string is not valid UTF-8") }
-      return .string(bytes.withMemoryRebound(to: UInt8.self) { String(decoding: $0, as: UTF8.self) })
+      return .string(
+        bytes.withMemoryRebound(to: UInt8.self) { String(decoding: $0, as: UTF8.self) })
     case .bytes: return .bytes(Array(try reader.decodeLengthDelimited()))
     case .message, .group:
       throw TranscodingError(.invalidValue, "a message is not a scalar")
-    }
-  }
-}
-
-extension ProtoValue {
-  /// The proto3 default of a non-message type (message fields have no scalar default).
-  static func defaultValue(of type: FieldType) -> ProtoValue {
-    switch type {
-    case .int32, .sint32, .sfixed32: .int32(0)
-    case .int64, .sint64, .sfixed64: .int64(0)
-    case .uint32, .fixed32: .uint32(0)
-    case .uint64, .fixed64: .uint64(0)
-    case .float: .float(0)
-    case .double: .double(0)
-    case .bool: .bool(false)
-    case .string: .string("")
-    case .bytes: .bytes([])
-    case .enum: .enumNumber(0)
-    case .message, .group: .bytes([])
-    }
-  }
-}
-
-extension FieldType {
-  /// The wire type a single value of this type is written with.
-  var binaryWireType: WireType {
-    switch self {
-    case .int32, .int64, .uint32, .uint64, .sint32, .sint64, .bool, .enum: .varint
-    case .fixed64, .sfixed64, .double: .fixed64
-    case .fixed32, .sfixed32, .float: .fixed32
-    case .string, .bytes, .message: .lengthDelimited
-    case .group: .startGroup
-    }
-  }
-}
-
-extension TranscodingError {
-  static func malformed(_ message: String) -> TranscodingError {
-    TranscodingError(.malformedBinary, message)
-  }
-}
-
-/// `WireReader` reads that report `TranscodingError.malformedBinary`.
-extension WireReader {
-  @inline(__always)
-  mutating func decodeTag() throws(TranscodingError) -> (Int32, WireType) {
-    do { return try readTag() } catch { throw .malformed(error.description) }
-  }
-
-  @inline(__always)
-  mutating func decodeVarint() throws(TranscodingError) -> UInt64 {
-    do { return try readVarint() } catch { throw .malformed(error.description) }
-  }
-
-  @inline(__always)
-  mutating func decodeFixed32() throws(TranscodingError) -> UInt32 {
-    do { return try readFixed32() } catch { throw .malformed(error.description) }
-  }
-
-  @inline(__always)
-  mutating func decodeFixed64() throws(TranscodingError) -> UInt64 {
-    do { return try readFixed64() } catch { throw .malformed(error.description) }
-  }
-
-  @inline(__always)
-  mutating func decodeLengthDelimited() throws(TranscodingError)
-    -> UnsafeRawBufferPointer
-  {
-    do { return try readLengthDelimited() } catch { throw .malformed(error.description) }
-  }
-
-  mutating func decodeSkip(
-    _ number: Int32, _ wireType: WireType
-  ) throws(TranscodingError) {
-    do { try skipField(fieldNumber: number, wireType: wireType) } catch {
-      throw .malformed(error.description)
     }
   }
 }

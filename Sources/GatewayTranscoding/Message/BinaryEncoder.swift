@@ -29,9 +29,8 @@ struct BinaryEncoder {
       assertionFailure("message type \(message.type) is not in the pool")
       return
     }
-    let order = pool.messages[message.type].fieldIndicesInNumberOrder
     let layout = pool.messages[message.type].binaryLayout
-    for index in order where index < message.values.count {
+    for index in layout.numberOrder where index < message.values.count {
       guard let value = message.values[index] else { continue }
       let field = layout.fields[index]
       switch value {

@@ -36,27 +36,45 @@ public enum ProtoValue: Sendable {
 
 /// A map field's entries, unique by key; a later entry with the same key replaces the value in
 /// place (the wire's "last one wins").
+///
+/// Small maps (the usual labels and metadata) find keys by a linear scan; a hash index is
+/// built once a map grows past `linearScanLimit` entries.
 public struct ProtoMap: Sendable {
   public private(set) var keys: [MapKey] = []
   public private(set) var values: [ProtoValue] = []
-  private var indexByKey: [MapKey: Int] = [:]
+  private var indexByKey: [MapKey: Int]?
+  private static let linearScanLimit = 8
 
   public init() {}
 
   public var count: Int { keys.count }
 
   public mutating func set(_ key: MapKey, _ value: ProtoValue) {
-    if let index = indexByKey[key] {
+    if let index = index(of: key) {
       values[index] = value
-    } else {
-      indexByKey[key] = keys.count
-      keys.append(key)
-      values.append(value)
+      return
+    }
+    keys.append(key)
+    values.append(value)
+    if var index = indexByKey {
+      indexByKey = nil
+      index[key] = keys.count - 1
+      indexByKey = index
+    } else if keys.count > Self.linearScanLimit {
+      var index: [MapKey: Int] = [:]
+      index.reserveCapacity(keys.count * 2)
+      for (position, key) in keys.enumerated() { index[key] = position }
+      indexByKey = index
     }
   }
 
   public subscript(key: MapKey) -> ProtoValue? {
-    indexByKey[key].map { values[$0] }
+    index(of: key).map { values[$0] }
+  }
+
+  private func index(of key: MapKey) -> Int? {
+    if let indexByKey { return indexByKey[key] }
+    return keys.firstIndex(of: key)
   }
 }
 

@@ -133,7 +133,8 @@ struct DescriptorDecoder {
 
   func file(_ bytes: UnsafeRawBufferPointer) throws(Failure) -> FileProto {
     var file = FileProto()
-    try forEachField(bytes, in: "FileDescriptorProto") { (reader, number, wireType) throws(Failure) in
+    try forEachField(bytes, in: "FileDescriptorProto") {
+      (reader, number, wireType) throws(Failure) in
       switch number {
       case 1: file.name = try string(&reader, wireType, "name")
       case 2: file.package = try string(&reader, wireType, "package")
@@ -151,7 +152,8 @@ struct DescriptorDecoder {
     return file
   }
 
-  private func message(_ bytes: UnsafeRawBufferPointer, depth: Int) throws(Failure) -> MessageProto {
+  private func message(_ bytes: UnsafeRawBufferPointer, depth: Int) throws(Failure) -> MessageProto
+  {
     guard depth <= limits.maxNestingDepth else {
       throw Failure("messages nested deeper than \(limits.maxNestingDepth)")
     }
@@ -170,7 +172,8 @@ struct DescriptorDecoder {
       case 4: message.enums.append(try enumType(try submessage(&reader, wireType, "enum_type")))
       case 7:
         let options = try submessage(&reader, wireType, "MessageOptions")
-        try forEachField(options, in: "MessageOptions") { (reader, number, wireType) throws(Failure) in
+        try forEachField(options, in: "MessageOptions") {
+          (reader, number, wireType) throws(Failure) in
           guard number == 7 else { return false }
           message.isMapEntry = try bool(&reader, wireType, "map_entry")
           return true
@@ -178,7 +181,8 @@ struct DescriptorDecoder {
       case 8:
         let oneof = try submessage(&reader, wireType, "oneof_decl")
         var name = ""
-        try forEachField(oneof, in: "OneofDescriptorProto") { (reader, number, wireType) throws(Failure) in
+        try forEachField(oneof, in: "OneofDescriptorProto") {
+          (reader, number, wireType) throws(Failure) in
           guard number == 1 else { return false }
           name = try string(&reader, wireType, "OneofDescriptorProto.name")
           return true
@@ -193,7 +197,8 @@ struct DescriptorDecoder {
 
   private func field(_ bytes: UnsafeRawBufferPointer) throws(Failure) -> FieldProto {
     var field = FieldProto()
-    try forEachField(bytes, in: "FieldDescriptorProto") { (reader, number, wireType) throws(Failure) in
+    try forEachField(bytes, in: "FieldDescriptorProto") {
+      (reader, number, wireType) throws(Failure) in
       switch number {
       case 1: field.name = try string(&reader, wireType, "FieldDescriptorProto.name")
       case 3: field.number = try int32(&reader, wireType, "number")
@@ -205,7 +210,8 @@ struct DescriptorDecoder {
       case 17: field.proto3Optional = try bool(&reader, wireType, "proto3_optional")
       case 8:
         let options = try submessage(&reader, wireType, "FieldOptions")
-        try forEachField(options, in: "FieldOptions") { (reader, number, wireType) throws(Failure) in
+        try forEachField(options, in: "FieldOptions") {
+          (reader, number, wireType) throws(Failure) in
           guard number == 2 else { return false }
           field.packed = try bool(&reader, wireType, "packed")
           return true
@@ -219,14 +225,16 @@ struct DescriptorDecoder {
 
   private func enumType(_ bytes: UnsafeRawBufferPointer) throws(Failure) -> EnumProto {
     var result = EnumProto()
-    try forEachField(bytes, in: "EnumDescriptorProto") { (reader, number, wireType) throws(Failure) in
+    try forEachField(bytes, in: "EnumDescriptorProto") {
+      (reader, number, wireType) throws(Failure) in
       switch number {
       case 1: result.name = try string(&reader, wireType, "EnumDescriptorProto.name")
       case 2:
         let value = try submessage(&reader, wireType, "EnumDescriptorProto.value")
         var name = ""
         var valueNumber: Int32 = 0
-        try forEachField(value, in: "EnumValueDescriptorProto") { (reader, number, wireType) throws(Failure) in
+        try forEachField(value, in: "EnumValueDescriptorProto") {
+          (reader, number, wireType) throws(Failure) in
           switch number {
           case 1: name = try string(&reader, wireType, "EnumValueDescriptorProto.name")
           case 2: valueNumber = try int32(&reader, wireType, "EnumValueDescriptorProto.number")
@@ -244,13 +252,15 @@ struct DescriptorDecoder {
 
   private func service(_ bytes: UnsafeRawBufferPointer) throws(Failure) -> ServiceProto {
     var result = ServiceProto()
-    try forEachField(bytes, in: "ServiceDescriptorProto") { (reader, number, wireType) throws(Failure) in
+    try forEachField(bytes, in: "ServiceDescriptorProto") {
+      (reader, number, wireType) throws(Failure) in
       switch number {
       case 1: result.name = try string(&reader, wireType, "ServiceDescriptorProto.name")
       case 2:
         let bytes = try submessage(&reader, wireType, "method")
         var method = MethodProto()
-        try forEachField(bytes, in: "MethodDescriptorProto") { (reader, number, wireType) throws(Failure) in
+        try forEachField(bytes, in: "MethodDescriptorProto") {
+          (reader, number, wireType) throws(Failure) in
           switch number {
           case 1: method.name = try string(&reader, wireType, "MethodDescriptorProto.name")
           case 2: method.inputType = try string(&reader, wireType, "input_type")

@@ -13,7 +13,8 @@ extension SchemaPool {
     for (index, set) in fileDescriptorSets.enumerated() {
       guard set.count <= limits.maxDescriptorBytes else {
         throw SchemaError(
-          .limitExceeded, file: "", "descriptor set \(index + 1) is larger than \(limits.maxDescriptorBytes) bytes")
+          .limitExceeded, file: "",
+          "descriptor set \(index + 1) is larger than \(limits.maxDescriptorBytes) bytes")
       }
       let result: Result<[[UInt8]], DescriptorDecodingError> = set.withUnsafeBytes { raw in
         Result { () throws(DescriptorDecodingError) in try decoder.fileSet(raw).map { Array($0) } }
@@ -44,7 +45,8 @@ extension SchemaPool {
     for (index, bytes) in fileDescriptorProtos.enumerated() {
       guard bytes.count <= limits.maxDescriptorBytes else {
         throw SchemaError(
-          .limitExceeded, file: "", "file \(index + 1) is larger than \(limits.maxDescriptorBytes) bytes")
+          .limitExceeded, file: "",
+          "file \(index + 1) is larger than \(limits.maxDescriptorBytes) bytes")
       }
       let result: Result<FileProto, DescriptorDecodingError> = bytes.withUnsafeBytes { raw in
         Result { () throws(DescriptorDecodingError) in try decoder.file(raw) }
@@ -57,7 +59,8 @@ extension SchemaPool {
         let name = decoder.fileName(bytes)
         throw SchemaError(
           .malformedDescriptor, file: name,
-          "\(name.isEmpty ? "file \(index + 1)" : name) is not a valid FileDescriptorProto: \(error.message)")
+          "\(name.isEmpty ? "file \(index + 1)" : name) is not a valid FileDescriptorProto: \(error.message)"
+        )
       }
       guard !file.name.isEmpty else {
         throw SchemaError(.invalidDefinition, file: "", "file \(index + 1) has no name")

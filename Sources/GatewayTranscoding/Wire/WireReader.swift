@@ -78,7 +78,8 @@ public struct WireReader {
   @inline(__always)
   public mutating func readTag() throws(WireError) -> (fieldNumber: Int32, wireType: WireType) {
     let raw = try readVarint()
-    guard raw <= UInt64(UInt32.max), raw >> 3 != 0, let wireType = WireType(rawValue: UInt8(raw & 7))
+    guard raw <= UInt64(UInt32.max), raw >> 3 != 0,
+      let wireType = WireType(rawValue: UInt8(raw & 7))
     else { throw .invalidTag }
     return (Int32(truncatingIfNeeded: raw >> 3), wireType)
   }

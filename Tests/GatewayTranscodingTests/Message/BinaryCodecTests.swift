@@ -22,13 +22,15 @@ import Testing
       ("oneof_uint32", .uint32(0)),
     ]
     for (name, value) in scalars { try message.set(name, value, pool: pool) }
-    var nested = try DynamicMessage("protobuf_test_messages.proto3.TestAllTypesProto3.NestedMessage", pool: pool)
+    var nested = try DynamicMessage(
+      "protobuf_test_messages.proto3.TestAllTypesProto3.NestedMessage", pool: pool)
     try nested.set("a", .int32(7), pool: pool)
     var inner = try DynamicMessage(Fixtures.allTypes, pool: pool)
     try inner.set("optional_int32", .int32(1), pool: pool)
     try nested.set("corecursive", .message(inner), pool: pool)
     try message.set("optional_nested_message", .message(nested), pool: pool)
-    try message.set("repeated_nested_message", .list([.message(nested), .message(nested)]), pool: pool)
+    try message.set(
+      "repeated_nested_message", .list([.message(nested), .message(nested)]), pool: pool)
     var map = ProtoMap()
     map.set(.string("k"), .string("v"))
     map.set(.string(""), .string(""))
@@ -101,19 +103,25 @@ import Testing
     // optional_int32 twice; optional_nested_message (18) twice with different fields.
     let nestedA = Wire.varintField(1, 5)
     let nestedB = Wire.delimited(2, Wire.varintField(1, 9))  // corecursive.optional_int32 = 9
-    let input = Wire.varintField(1, 1) + Wire.varintField(1, 2)
+    let input =
+      Wire.varintField(1, 1) + Wire.varintField(1, 2)
       + Wire.delimited(18, nestedA) + Wire.delimited(18, nestedB)
-    #expect(try reencode(input, pool: pool) == Wire.varintField(1, 2) + Wire.delimited(18, nestedA + nestedB))
+    #expect(
+      try reencode(input, pool: pool) == Wire.varintField(1, 2)
+        + Wire.delimited(18, nestedA + nestedB))
   }
 
   @Test func mapLastEntryWinsAndMissingPartsAreDefaults() throws {
     let pool = try Fixtures.pool()
     // map_int32_int32 (56): {1: 2}, {1: 3}, {value 4 only}, {key 5 only}
     let entries = [
-      Wire.varintField(1, 1) + Wire.varintField(2, 2), Wire.varintField(1, 1) + Wire.varintField(2, 3),
+      Wire.varintField(1, 1) + Wire.varintField(2, 2),
+      Wire.varintField(1, 1) + Wire.varintField(2, 3),
       Wire.varintField(2, 4), Wire.varintField(1, 5),
     ]
-    let message = try decode(entries.flatMap { Wire.delimited(56, $0) }, try #require(pool.message(named: Fixtures.allTypes)), pool)
+    let message = try decode(
+      entries.flatMap { Wire.delimited(56, $0) },
+      try #require(pool.message(named: Fixtures.allTypes)), pool)
     guard case .map(let map)? = try message.get("map_int32_int32", pool: pool) else {
       Issue.record("no map")
       return
@@ -122,21 +130,36 @@ import Testing
     #expect(map.values.map { "\($0)" } == ["int32(3)", "int32(4)", "int32(0)"])
     // Output writes key and value of each entry, in first-seen key order.
     let expected = [
-      Wire.varintField(1, 1) + Wire.varintField(2, 3), Wire.varintField(1, 0) + Wire.varintField(2, 4),
+      Wire.varintField(1, 1) + Wire.varintField(2, 3),
+      Wire.varintField(1, 0) + Wire.varintField(2, 4),
       Wire.varintField(1, 5) + Wire.varintField(2, 0),
     ].flatMap { Wire.delimited(56, $0) }
     #expect(message.binary(pool: pool) == expected)
   }
 
+  /// As protobuf's C++ runtime: unknown fields inside a map entry are dropped and the entry is
+  /// kept (upb instead moves the whole entry to the unknown fields).
+  @Test func unknownFieldsInAMapEntryAreDropped() throws {
+    let pool = try Fixtures.pool()
+    // map_string_string (69): key "a", value "b", unknown field 3, a key with the wrong wire type.
+    let entry =
+      Wire.string(1, "a") + Wire.string(2, "b") + Wire.varintField(3, 1) + Wire.varintField(1, 5)
+    let expected = Wire.delimited(69, Wire.string(1, "a") + Wire.string(2, "b"))
+    #expect(try reencode(Wire.delimited(69, entry), pool: pool) == expected)
+  }
+
   @Test func settingAOneofMemberClearsTheOthers() throws {
     let pool = try Fixtures.pool()
     // oneof_uint32 (111) then oneof_string (113), then oneof_nested_message (112) twice: merged.
-    let input = Wire.varintField(111, 7) + Wire.string(113, "x")
+    let input =
+      Wire.varintField(111, 7) + Wire.string(113, "x")
       + Wire.delimited(112, Wire.varintField(1, 1)) + Wire.delimited(112, Wire.delimited(2, []))
     let type = try #require(pool.message(named: Fixtures.allTypes))
     let message = try decode(input, type, pool)
     #expect(message.setFieldNames(pool: pool) == ["oneof_nested_message"])
-    #expect(message.binary(pool: pool) == Wire.delimited(112, Wire.varintField(1, 1) + Wire.delimited(2, [])))
+    #expect(
+      message.binary(pool: pool)
+        == Wire.delimited(112, Wire.varintField(1, 1) + Wire.delimited(2, [])))
     let back = try decode(Wire.string(113, "y") + Wire.varintField(111, 0), type, pool)
     #expect(back.setFieldNames(pool: pool) == ["oneof_uint32"])
   }
@@ -146,7 +169,8 @@ import Testing
     let unknown =
       Wire.tag(501, .varint) + [0x80, 0x00]  // a padded varint stays padded
       + Wire.tag(502, .fixed32) + [1, 2, 3, 4] + Wire.tag(503, .fixed64) + [1, 2, 3, 4, 5, 6, 7, 8]
-      + Wire.string(504, "zz") + Wire.tag(505, .startGroup) + Wire.varintField(1, 1) + Wire.tag(505, .endGroup)
+      + Wire.string(504, "zz") + Wire.tag(505, .startGroup) + Wire.varintField(1, 1)
+      + Wire.tag(505, .endGroup)
       + Wire.string(1, "wrong wire type for optional_int32")
     let input = Wire.varintField(1, 3) + unknown
     #expect(try reencode(input, pool: pool) == Wire.varintField(1, 3) + unknown)
@@ -166,7 +190,11 @@ import Testing
     // repeated_nested_message (48): element 1's corecursive.optional_string is not UTF-8.
     let bad = Wire.delimited(2, Wire.delimited(14, [0xC3, 0x28]))
     let input = Wire.delimited(48, []) + Wire.delimited(48, bad)
-    #expect(throws: TranscodingError(.malformedBinary, path: "repeatedNestedMessage[1].corecursive.optionalString", "string is not valid UTF-8")) {
+    #expect(
+      throws: TranscodingError(
+        .malformedBinary, path: "repeatedNestedMessage[1].corecursive.optionalString",
+        "string is not valid UTF-8")
+    ) {
       try decode(input, type, pool)
     }
     #expect(throws: TranscodingError(.malformedBinary, path: "optionalInt32", "truncated input")) {
@@ -183,7 +211,9 @@ import Testing
       return bytes
     }
     _ = try decode(nested(DynamicMessage.maxBinaryDepth), type, pool)
-    #expect(throws: TranscodingError.self) { try decode(nested(DynamicMessage.maxBinaryDepth + 1), type, pool) }
+    #expect(throws: TranscodingError.self) {
+      try decode(nested(DynamicMessage.maxBinaryDepth + 1), type, pool)
+    }
   }
 
   @Test func appendBinaryAppends() throws {

@@ -23,7 +23,8 @@ import Testing
     for _ in 0..<2000 {
       var mutated = bytes
       for _ in 0..<Int.random(in: 1...3, using: &random) {
-        mutated[Int.random(in: 0..<mutated.count, using: &random)] = UInt8.random(in: 0...255, using: &random)
+        mutated[Int.random(in: 0..<mutated.count, using: &random)] = UInt8.random(
+          in: 0...255, using: &random)
       }
       if let message = try? decode(mutated, type, pool) {
         // Whatever decodes re-encodes and decodes again to the same bytes.

@@ -46,7 +46,8 @@ enum Descriptor {
   static func service(_ name: String, methods: [(String, String, String)]) -> [UInt8] {
     var out = Wire.string(1, name)
     for (method, input, output) in methods {
-      out += Wire.delimited(2, Wire.string(1, method) + Wire.string(2, input) + Wire.string(3, output))
+      out += Wire.delimited(
+        2, Wire.string(1, method) + Wire.string(2, input) + Wire.string(3, output))
     }
     return out
   }

@@ -2,7 +2,9 @@ import GatewayTranscoding
 import Testing
 
 /// The error loading `files` throws; fails the test when loading succeeds.
-private func loadError(_ files: [[UInt8]], sourceLocation: SourceLocation = #_sourceLocation) -> SchemaError? {
+private func loadError(_ files: [[UInt8]], sourceLocation: SourceLocation = #_sourceLocation)
+  -> SchemaError?
+{
   do {
     _ = try SchemaPool(fileDescriptorProtos: files)
     Issue.record("loaded", sourceLocation: sourceLocation)
@@ -17,12 +19,14 @@ private func loadError(_ files: [[UInt8]], sourceLocation: SourceLocation = #_so
     let file = Descriptor.file("polykey/v1/x.proto", dependencies: ["y.proto"])
     let error = try #require(loadError([file]))
     #expect(error.code == .missingDependency)
-    #expect(error.description == "polykey/v1/x.proto imports y.proto, which is not in the descriptor set")
+    #expect(
+      error.description == "polykey/v1/x.proto imports y.proto, which is not in the descriptor set")
   }
 
   @Test func duplicateSymbolNamesBothFiles() throws {
     let a = Descriptor.file("a.proto", package: "pkg", messages: [Descriptor.message("M")])
-    let b = Descriptor.file("b.proto", package: "pkg", enums: [Descriptor.enumType("M", values: [("X", 0)])])
+    let b = Descriptor.file(
+      "b.proto", package: "pkg", enums: [Descriptor.enumType("M", values: [("X", 0)])])
     let error = try #require(loadError([a, b]))
     #expect(error.code == .duplicateSymbol)
     #expect(error.symbol == "pkg.M")
@@ -36,9 +40,12 @@ private func loadError(_ files: [[UInt8]], sourceLocation: SourceLocation = #_so
   }
 
   @Test func unresolvedTypeNamesFieldAndType() throws {
-    let file = Descriptor.file("u.proto", package: "pkg", messages: [
-      Descriptor.message("M", fields: [.init(name: "x", number: 1, type: .message, typeName: ".pkg.Missing")])
-    ])
+    let file = Descriptor.file(
+      "u.proto", package: "pkg",
+      messages: [
+        Descriptor.message(
+          "M", fields: [.init(name: "x", number: 1, type: .message, typeName: ".pkg.Missing")])
+      ])
     let error = try #require(loadError([file]))
     #expect(error.code == .unresolvedType)
     #expect(error.description.contains("u.proto"))
@@ -47,9 +54,11 @@ private func loadError(_ files: [[UInt8]], sourceLocation: SourceLocation = #_so
   }
 
   @Test func unresolvedMethodType() throws {
-    let file = Descriptor.file("s.proto", package: "pkg", services: [
-      Descriptor.service("S", methods: [("Call", ".pkg.Nope", ".pkg.Nope")])
-    ])
+    let file = Descriptor.file(
+      "s.proto", package: "pkg",
+      services: [
+        Descriptor.service("S", methods: [("Call", ".pkg.Nope", ".pkg.Nope")])
+      ])
     let error = try #require(loadError([file]))
     #expect(error.code == .unresolvedType)
     #expect(error.symbol == "pkg.S.Call")
@@ -65,8 +74,14 @@ private func loadError(_ files: [[UInt8]], sourceLocation: SourceLocation = #_so
 
   @Test(arguments: [
     ("number 0", [Descriptor.Field(name: "a", number: 0, type: .int32)]),
-    ("duplicate number", [.init(name: "a", number: 1, type: .int32), .init(name: "b", number: 1, type: .int32)]),
-    ("duplicate name", [.init(name: "a", number: 1, type: .int32), .init(name: "a", number: 2, type: .int32)]),
+    (
+      "duplicate number",
+      [.init(name: "a", number: 1, type: .int32), .init(name: "b", number: 1, type: .int32)]
+    ),
+    (
+      "duplicate name",
+      [.init(name: "a", number: 1, type: .int32), .init(name: "a", number: 2, type: .int32)]
+    ),
     ("bad name", [.init(name: "a-b", number: 1, type: .int32)]),
     ("enum type names a message", [.init(name: "a", number: 1, type: .enum, typeName: ".M")]),
     ("oneof out of range", [.init(name: "a", number: 1, type: .int32, oneofIndex: 3)]),
@@ -80,10 +95,19 @@ private func loadError(_ files: [[UInt8]], sourceLocation: SourceLocation = #_so
   }
 
   @Test func mapEntryWithoutKeyIsRejected() throws {
-    let file = Descriptor.file("m.proto", messages: [
-      Descriptor.message("M", fields: [.init(name: "m", number: 1, type: .message, typeName: ".M.MEntry", repeated: true)],
-        nested: [Descriptor.message("MEntry", fields: [.init(name: "value", number: 2, type: .int32)], mapEntry: true)])
-    ])
+    let file = Descriptor.file(
+      "m.proto",
+      messages: [
+        Descriptor.message(
+          "M",
+          fields: [
+            .init(name: "m", number: 1, type: .message, typeName: ".M.MEntry", repeated: true)
+          ],
+          nested: [
+            Descriptor.message(
+              "MEntry", fields: [.init(name: "value", number: 2, type: .int32)], mapEntry: true)
+          ])
+      ])
     #expect(try #require(loadError([file])).code == .invalidDefinition)
   }
 
@@ -93,7 +117,8 @@ private func loadError(_ files: [[UInt8]], sourceLocation: SourceLocation = #_so
     // A known field with the wrong wire type.
     #expect(try #require(loadError([Wire.varintField(1, 3)])).code == .malformedDescriptor)
     // A file name that is not UTF-8.
-    #expect(try #require(loadError([Wire.delimited(1, [0xC3, 0x28])])).code == .malformedDescriptor)
+    #expect(
+      try #require(loadError([Wire.delimited(1, [0xC3, 0x28])])).code == .malformedDescriptor)
   }
 
   @Test func nestingBeyondTheLimit() throws {
@@ -114,9 +139,57 @@ private func loadError(_ files: [[UInt8]], sourceLocation: SourceLocation = #_so
     for _ in 0..<300 {
       var mutated = bytes
       for _ in 0..<Int.random(in: 1...4, using: &random) {
-        mutated[Int.random(in: 0..<mutated.count, using: &random)] = UInt8.random(in: 0...255, using: &random)
+        mutated[Int.random(in: 0..<mutated.count, using: &random)] = UInt8.random(
+          in: 0...255, using: &random)
       }
       _ = try? SchemaPool(fileDescriptorSets: [mutated])
+    }
+  }
+
+  /// Random bytes as files and as sets: a value or a `SchemaError`, nothing else.
+  @Test func randomBytes() {
+    var random = SeededGenerator(seed: 5)
+    var loaded = 0
+    for _ in 0..<3000 {
+      let count = Int.random(in: 0...64, using: &random)
+      let bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &random) }
+      if (try? SchemaPool(fileDescriptorProtos: [bytes])) != nil { loaded += 1 }
+      _ = try? SchemaPool(fileDescriptorSets: [bytes])
+    }
+    #expect(loaded < 3000)
+  }
+
+  /// Small valid files with a few bytes changed reach the builder's checks, not just the decoder.
+  @Test func mutationsOfASmallFile() {
+    let file = Descriptor.file(
+      "m.proto", package: "pkg",
+      messages: [
+        Descriptor.message(
+          "M",
+          fields: [
+            .init(name: "a", number: 1, type: .int32, oneofIndex: 0),
+            .init(name: "m", number: 2, type: .message, typeName: "M.E", repeated: true),
+            .init(name: "c", number: 3, type: .enum, typeName: "C"),
+          ],
+          nested: [
+            Descriptor.message(
+              "E",
+              fields: [
+                .init(name: "key", number: 1, type: .string),
+                .init(name: "value", number: 2, type: .message, typeName: ".pkg.M"),
+              ], mapEntry: true)
+          ], oneofs: ["o"])
+      ], enums: [Descriptor.enumType("C", values: [("C_ZERO", 0)])],
+      services: [Descriptor.service("S", methods: [("Call", "M", ".pkg.M")])])
+    #expect((try? SchemaPool(fileDescriptorProtos: [file])) != nil)
+    var random = SeededGenerator(seed: 6)
+    for _ in 0..<3000 {
+      var mutated = file
+      for _ in 0..<Int.random(in: 1...3, using: &random) {
+        mutated[Int.random(in: 0..<mutated.count, using: &random)] = UInt8.random(
+          in: 0...255, using: &random)
+      }
+      _ = try? SchemaPool(fileDescriptorProtos: [mutated])
     }
   }
 }

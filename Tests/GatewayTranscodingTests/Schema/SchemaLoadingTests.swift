@@ -8,17 +8,25 @@ import Testing
     let message = pool.messages[type]
     #expect(message.fileName == "google/protobuf/test_messages_proto3.proto")
     #expect(pool.syntaxByFile["conformance.proto"] == "proto3")
-    #expect(pool.message(named: "protobuf_test_messages.proto3.TestAllTypesProto3.NestedMessage") != nil)
-    #expect(pool.enumIndexByName["protobuf_test_messages.proto3.TestAllTypesProto3.AliasedEnum"] != nil)
-    #expect(pool.message(named: "google.protobuf.Timestamp").map { pool.messages[$0].wellKnownType } == .timestamp)
+    #expect(
+      pool.message(named: "protobuf_test_messages.proto3.TestAllTypesProto3.NestedMessage") != nil)
+    #expect(
+      pool.enumIndexByName["protobuf_test_messages.proto3.TestAllTypesProto3.AliasedEnum"] != nil)
+    #expect(
+      pool.message(named: "google.protobuf.Timestamp").map { pool.messages[$0].wellKnownType }
+        == .timestamp)
 
     func field(_ name: String) throws -> FieldDescriptor {
       message.fields[try #require(message.fieldIndexByJSONKey[name])]
     }
     #expect(try field("optional_int32").hasPresence == false)
     #expect(try field("optional_nested_message").hasPresence)
-    #expect(try field("optional_nested_message").messageType == pool.message(named: "protobuf_test_messages.proto3.TestAllTypesProto3.NestedMessage"))
-    #expect(try field("optional_nested_enum").enumType == pool.enumIndexByName["protobuf_test_messages.proto3.TestAllTypesProto3.NestedEnum"])
+    #expect(
+      try field("optional_nested_message").messageType
+        == pool.message(named: "protobuf_test_messages.proto3.TestAllTypesProto3.NestedMessage"))
+    #expect(
+      try field("optional_nested_enum").enumType
+        == pool.enumIndexByName["protobuf_test_messages.proto3.TestAllTypesProto3.NestedEnum"])
     #expect(try field("repeated_int32").isPacked)
     #expect(try field("packed_int32").isPacked)
     #expect(try field("unpacked_int32").isPacked == false)
@@ -28,7 +36,9 @@ import Testing
     #expect(try field("oneof_uint32").oneofIndex == 0)
     #expect(try field("oneof_uint32").hasPresence)
     #expect(message.oneofNames == ["oneof_field"])
-    #expect(try field("optional_foreign_message").messageType == pool.message(named: "protobuf_test_messages.proto3.ForeignMessage"))
+    #expect(
+      try field("optional_foreign_message").messageType
+        == pool.message(named: "protobuf_test_messages.proto3.ForeignMessage"))
     #expect(try field("recursive_message").messageType == type)
   }
 
@@ -42,11 +52,14 @@ import Testing
       "fieldName7", "FieldName8", "fieldName9", "FieldName10", "FIELDNAME11", "FIELDName12",
       "FieldName13", "FieldName14", "fieldName15", "fieldName16", "fieldName17", "FieldName18",
     ]
-    let names = (401...418).compactMap { message.fieldIndexByNumber[Int32($0)] }.map { message.fields[$0].jsonName }
+    let names = (401...418).compactMap { message.fieldIndexByNumber[Int32($0)] }.map {
+      message.fields[$0].jsonName
+    }
     #expect(names == expected)
     for message in pool.messages {
       for field in message.fields {
-        #expect(ProtoNaming.jsonName(field.name) == field.jsonName, "\(message.fullName).\(field.name)")
+        #expect(
+          ProtoNaming.jsonName(field.name) == field.jsonName, "\(message.fullName).\(field.name)")
       }
     }
     #expect(ProtoNaming.jsonName("Field_name18__") == "FieldName18")
@@ -69,9 +82,10 @@ import Testing
   func polykeySetLoads() throws {
     let pool = try SchemaPool(fileDescriptorSets: [try #require(Fixtures.polykeySet)])
     let status = pool.messages[try #require(pool.message(named: "polykey.v1.Status"))]
-    #expect(status.fields.map(\.jsonName) == [
-      "nodeId", "version", "pid", "uptimeMs", "listenAddresses", "sessionKeyGeneration",
-    ])
+    #expect(
+      status.fields.map(\.jsonName) == [
+        "nodeId", "version", "pid", "uptimeMs", "listenAddresses", "sessionKeyGeneration",
+      ])
     let list = try #require(pool.methodByPath["/polykey.v1.ClientService/VaultsList"])
     #expect(list.kind == .serverStreaming)
     #expect(pool.messages[list.inputType].fullName == "google.protobuf.Empty")
@@ -81,31 +95,43 @@ import Testing
     let reply = pool.messages[try #require(pool.message(named: "polykey.v1.EchoReply"))]
     let metadata = reply.fields[try #require(reply.fieldIndexByJSONKey["metadata"])]
     #expect(metadata.isMap)
-    #expect(pool.services.map(\.fullName).sorted() == ["polykey.v1.ClientService", "polykey.v1.TestService"])
+    #expect(
+      pool.services.map(\.fullName).sorted() == [
+        "polykey.v1.ClientService", "polykey.v1.TestService",
+      ])
   }
 
   /// Reflection answers with single files, in any order, sometimes the same file twice.
   @Test func individualFilesInAnyOrderAndRepeated() throws {
-    let a = Descriptor.file("a.proto", package: "pkg", dependencies: ["b.proto"], messages: [
-      Descriptor.message("A", fields: [.init(name: "b", number: 1, type: .message, typeName: ".pkg.B")])
-    ])
+    let a = Descriptor.file(
+      "a.proto", package: "pkg", dependencies: ["b.proto"],
+      messages: [
+        Descriptor.message(
+          "A", fields: [.init(name: "b", number: 1, type: .message, typeName: ".pkg.B")])
+      ])
     let b = Descriptor.file("b.proto", package: "pkg", messages: [Descriptor.message("B")])
     let pool = try SchemaPool(fileDescriptorProtos: [a, b, a])
     #expect(pool.messages.map(\.fullName).sorted() == ["pkg.A", "pkg.B"])
   }
 
   @Test func relativeTypeNamesResolveInnermostFirst() throws {
-    let file = Descriptor.file("r.proto", package: "pkg.sub", messages: [
-      Descriptor.message("Outer", fields: [
-        .init(name: "inner", number: 1, type: .message, typeName: "Inner"),
-        .init(name: "color", number: 2, type: .enum, typeName: "Color"),
-        .init(name: "other", number: 3, type: .message, typeName: "Other"),
-        .init(name: "qualified", number: 4, type: .message, typeName: "sub.Other"),
-      ], nested: [Descriptor.message("Inner")]),
-      Descriptor.message("Other", fields: [
-        .init(name: "inner", number: 1, type: .message, typeName: "Outer.Inner"),
-      ]),
-    ], enums: [Descriptor.enumType("Color", values: [("RED", 0)])])
+    let file = Descriptor.file(
+      "r.proto", package: "pkg.sub",
+      messages: [
+        Descriptor.message(
+          "Outer",
+          fields: [
+            .init(name: "inner", number: 1, type: .message, typeName: "Inner"),
+            .init(name: "color", number: 2, type: .enum, typeName: "Color"),
+            .init(name: "other", number: 3, type: .message, typeName: "Other"),
+            .init(name: "qualified", number: 4, type: .message, typeName: "sub.Other"),
+          ], nested: [Descriptor.message("Inner")]),
+        Descriptor.message(
+          "Other",
+          fields: [
+            .init(name: "inner", number: 1, type: .message, typeName: "Outer.Inner")
+          ]),
+      ], enums: [Descriptor.enumType("Color", values: [("RED", 0)])])
     let pool = try SchemaPool(fileDescriptorProtos: [file])
     let outer = pool.messages[try #require(pool.message(named: "pkg.sub.Outer"))]
     let name = { (index: Int?) in index.map { pool.messages[$0].fullName } }
@@ -118,14 +144,18 @@ import Testing
   }
 
   @Test func proto3OptionalIsNotARealOneof() throws {
-    let file = Descriptor.file("o.proto", messages: [
-      Descriptor.message("M", fields: [
-        .init(name: "a", number: 1, type: .int32, oneofIndex: 1, proto3Optional: true),
-        .init(name: "b", number: 2, type: .string, oneofIndex: 0),
-        .init(name: "c", number: 3, type: .int32, oneofIndex: 0),
-        .init(name: "d", number: 4, type: .int32),
-      ], oneofs: ["choice", "_a"])
-    ])
+    let file = Descriptor.file(
+      "o.proto",
+      messages: [
+        Descriptor.message(
+          "M",
+          fields: [
+            .init(name: "a", number: 1, type: .int32, oneofIndex: 1, proto3Optional: true),
+            .init(name: "b", number: 2, type: .string, oneofIndex: 0),
+            .init(name: "c", number: 3, type: .int32, oneofIndex: 0),
+            .init(name: "d", number: 4, type: .int32),
+          ], oneofs: ["choice", "_a"])
+      ])
     let pool = try SchemaPool(fileDescriptorProtos: [file])
     let m = pool.messages[0]
     #expect(m.oneofNames == ["choice"])

@@ -2,7 +2,9 @@ import GatewayTranscoding
 import Testing
 
 @Suite struct WireWriterTests {
-  @Test(arguments: [0, 1, 127, 128, 300, 16383, 16384, UInt64(UInt32.max), UInt64.max >> 1, UInt64.max])
+  @Test(arguments: [
+    0, 1, 127, 128, 300, 16383, 16384, UInt64(UInt32.max), UInt64.max >> 1, UInt64.max,
+  ])
   func varintRoundTrip(value: UInt64) throws {
     let bytes = Wire.varint(value)
     #expect(bytes.count == WireWriter.varintSize(value))

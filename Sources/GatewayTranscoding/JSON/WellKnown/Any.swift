@@ -105,6 +105,14 @@ extension JSONMessageEncoder {
       output.appendASCII("{}")
       return
     }
+    try writeAnyContent(typeURL: url, payload: payload, to: &output)
+  }
+
+  /// An Any's JSON object from its two fields: `{"@type": url, ...fields}`, or
+  /// `{"@type": url, "value": <special form>}` for a well-known type that has one.
+  func writeAnyContent(
+    typeURL url: String, payload: [UInt8], to output: inout [UInt8]
+  ) throws(TranscodingError) {
     let name = url.utf8.lastIndex(of: UInt8(ascii: "/")).map { String(url[url.index(after: $0)...]) } ?? url
     guard !name.isEmpty, let innerType = pool.message(named: name) else {
       throw TranscodingError(.unencodable, path: "@type", "unknown type \"\(url)\"")
@@ -130,5 +138,24 @@ extension JSONMessageEncoder {
       try writeFields(inner, first: false, to: &output)
     }
     output.append(UInt8(ascii: "}"))
+  }
+}
+
+extension SchemaPool {
+  /// The proto3 JSON of a `google.protobuf.Any` given by its two fields, as an Any field would
+  /// be written: `{"@type": url, ...fields of the message}`, or `{"@type": url, "value": ...}`
+  /// for a well-known type with a JSON form of its own. The pool need not hold `Any` itself,
+  /// only the type the URL names (its text after the last `/`). For `google.rpc.Status`
+  /// details (`grpc-status-details-bin`), which the gateway reads without a schema.
+  ///
+  /// - Throws: `.unencodable` when the pool does not know the type, or the value is not a
+  ///   valid message of that type.
+  public func anyJSON(
+    typeURL: String, value: [UInt8], options: JSONEncodingOptions = .init()
+  ) throws(TranscodingError) -> [UInt8] {
+    var output: [UInt8] = []
+    try JSONMessageEncoder(pool: self, options: options)
+      .writeAnyContent(typeURL: typeURL, payload: value, to: &output)
+    return output
   }
 }
