@@ -116,12 +116,16 @@ extension BinaryToJSONTranscoder {
         index += 1
         continue
       }
-      if runStart < index { out.appendBytes(UnsafeRawBufferPointer(rebasing: bytes[runStart..<index])) }
+      if runStart < index {
+        out.appendBytes(UnsafeRawBufferPointer(rebasing: bytes[runStart..<index]))
+      }
       out.appendEscape(byte)
       index += 1
       runStart = index
     }
-    if runStart < count { out.appendBytes(UnsafeRawBufferPointer(rebasing: bytes[runStart..<count])) }
+    if runStart < count {
+      out.appendBytes(UnsafeRawBufferPointer(rebasing: bytes[runStart..<count]))
+    }
     out.append(UInt8(ascii: "\""))
     return true
   }
@@ -199,7 +203,9 @@ extension BinaryToJSONTranscoder {
     guard keyNumber == 1 && keyWireType == keyField.wireType else { return false }
     if keyField.kind == .string {
       let key = try reader.decodeLengthDelimited()
-      if keys.strings == nil && mapStrings.count - stringBase >= JSONToBinaryTranscoder.linearKeyLimit {
+      if keys.strings == nil
+        && mapStrings.count - stringBase >= JSONToBinaryTranscoder.linearKeyLimit
+      {
         keys.strings = Set(mapStrings[stringBase...].map { Array($0) })
       }
       if keys.strings != nil {
@@ -219,7 +225,9 @@ extension BinaryToJSONTranscoder {
       case .int64, .uint64, .sint64, .fixed64, .sfixed64: identity = bits
       default: identity = UInt64(UInt32(truncatingIfNeeded: bits))
       }
-      if keys.numbers == nil && mapNumbers.count - numberBase >= JSONToBinaryTranscoder.linearKeyLimit {
+      if keys.numbers == nil
+        && mapNumbers.count - numberBase >= JSONToBinaryTranscoder.linearKeyLimit
+      {
         keys.numbers = Set(mapNumbers[numberBase...])
       }
       if keys.numbers != nil {

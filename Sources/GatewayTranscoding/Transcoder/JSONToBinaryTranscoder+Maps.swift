@@ -40,7 +40,8 @@ extension JSONToBinaryTranscoder {
           } else {
             out.appendVarint(UInt64(keyToken.end - keyToken.start))
             out.appendBytes(
-              UnsafeRawBufferPointer(rebasing: decoder.scanner.bytes[keyToken.start..<keyToken.end]))
+              UnsafeRawBufferPointer(rebasing: decoder.scanner.bytes[keyToken.start..<keyToken.end])
+            )
           }
           duplicate = containsStringKey(keyToken, from: base, set: &stringSet)
         } else {

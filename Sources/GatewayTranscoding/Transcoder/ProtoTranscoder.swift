@@ -32,7 +32,8 @@ public enum ProtoTranscoder {
       failure = error
     }
     guard let failure else {
-      output.append(contentsOf: UnsafeBufferPointer(start: transcoder.out.base, count: transcoder.out.count))
+      output.append(
+        contentsOf: UnsafeBufferPointer(start: transcoder.out.base, count: transcoder.out.count))
       return
     }
     output.removeSubrange(start...)
@@ -65,7 +66,8 @@ public enum ProtoTranscoder {
       failure = error
     }
     guard let failure else {
-      output.append(contentsOf: UnsafeBufferPointer(start: transcoder.out.base, count: transcoder.out.count))
+      output.append(
+        contentsOf: UnsafeBufferPointer(start: transcoder.out.base, count: transcoder.out.count))
       return
     }
     do {

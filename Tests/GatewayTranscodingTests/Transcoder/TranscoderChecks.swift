@@ -47,9 +47,13 @@ enum TranscoderCheck {
       #expect(error == expected, "\(text)", sourceLocation: sourceLocation)
       #expect(output == [guardByte], "\(text)", sourceLocation: sourceLocation)
     case (.failure(let expected), .success):
-      Issue.record("streaming accepted what DynamicMessage rejects (\(expected)): \(text)", sourceLocation: sourceLocation)
+      Issue.record(
+        "streaming accepted what DynamicMessage rejects (\(expected)): \(text)",
+        sourceLocation: sourceLocation)
     case (.success, .failure(let error)):
-      Issue.record("streaming rejected (\(error)) what DynamicMessage accepts: \(text)", sourceLocation: sourceLocation)
+      Issue.record(
+        "streaming rejected (\(error)) what DynamicMessage accepts: \(text)",
+        sourceLocation: sourceLocation)
     }
   }
 
@@ -77,7 +81,8 @@ enum TranscoderCheck {
       let text = String(decoding: produced.prefix(300), as: UTF8.self)
       let expectedText = String(decoding: expected.prefix(300), as: UTF8.self)
       let same = sameMessage(produced, expected, type: type, pool: pool)
-      #expect(same, "streamed JSON \(text) differs from \(expectedText)", sourceLocation: sourceLocation)
+      #expect(
+        same, "streamed JSON \(text) differs from \(expectedText)", sourceLocation: sourceLocation)
       let permutation = produced.sorted() == expected.sorted()
       #expect(
         permutation, "streamed JSON \(text) differs beyond order from \(expectedText)",
@@ -86,9 +91,13 @@ enum TranscoderCheck {
       #expect(error == expected, "\(hex)", sourceLocation: sourceLocation)
       #expect(output == [guardByte], "\(hex)", sourceLocation: sourceLocation)
     case (.failure(let expected), .success):
-      Issue.record("streaming accepted what DynamicMessage rejects (\(expected)): \(hex)", sourceLocation: sourceLocation)
+      Issue.record(
+        "streaming accepted what DynamicMessage rejects (\(expected)): \(hex)",
+        sourceLocation: sourceLocation)
     case (.success, .failure(let error)):
-      Issue.record("streaming rejected (\(error)) what DynamicMessage accepts: \(hex)", sourceLocation: sourceLocation)
+      Issue.record(
+        "streaming rejected (\(error)) what DynamicMessage accepts: \(hex)",
+        sourceLocation: sourceLocation)
     }
   }
 

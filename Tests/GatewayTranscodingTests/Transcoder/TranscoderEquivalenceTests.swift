@@ -48,7 +48,9 @@ struct RandomMessages {
 
   mutating func chance(_ percent: Int) -> Bool { Int.random(in: 0..<100, using: &random) < percent }
 
-  mutating func pick<T>(_ values: [T]) -> T { values[Int.random(in: 0..<values.count, using: &random)] }
+  mutating func pick<T>(_ values: [T]) -> T {
+    values[Int.random(in: 0..<values.count, using: &random)]
+  }
 
   mutating func message(_ type: Int, depth: Int) -> DynamicMessage {
     let descriptor = pool.messages[type]
@@ -69,7 +71,9 @@ struct RandomMessages {
         var map = ProtoMap()
         for _ in 0..<Int.random(in: 0...3, using: &random) {
           let key = mapKey(pool.messages[entry].mapKeyField.type)
-          if let value = value(pool.messages[entry].mapValueField, depth: depth) { map.set(key, value) }
+          if let value = value(pool.messages[entry].mapValueField, depth: depth) {
+            map.set(key, value)
+          }
         }
         message.values[index] = .map(map)
       } else if field.isRepeated {
@@ -110,12 +114,20 @@ struct RandomMessages {
     case .uint64, .fixed64: return .uint64(pick([0, 1, .max, any]))
     case .float:
       return .float(
-        pick([0, -0.0, 1.5, .nan, .infinity, -.infinity, .greatestFiniteMagnitude, Float.leastNonzeroMagnitude, Float(any % 1000) / 7]))
+        pick([
+          0, -0.0, 1.5, .nan, .infinity, -.infinity, .greatestFiniteMagnitude,
+          Float.leastNonzeroMagnitude, Float(any % 1000) / 7,
+        ]))
     case .double:
-      return .double(pick([0, -0.0, 0.1, .nan, .infinity, -.infinity, 1e300, Double.leastNonzeroMagnitude, Double(any % 100_000) / 3]))
+      return .double(
+        pick([
+          0, -0.0, 0.1, .nan, .infinity, -.infinity, 1e300, Double.leastNonzeroMagnitude,
+          Double(any % 100_000) / 3,
+        ]))
     case .bool: return .bool(any & 1 == 0)
     case .string: return .string(string())
-    case .bytes: return .bytes((0..<Int(any % 20)).map { _ in UInt8.random(in: 0...255, using: &random) })
+    case .bytes:
+      return .bytes((0..<Int(any % 20)).map { _ in UInt8.random(in: 0...255, using: &random) })
     case .enum: return .enumNumber(0)
     case .message, .group: return .bytes([])
     }
@@ -140,30 +152,49 @@ struct RandomMessages {
   }
 
   private mutating func set(_ message: inout DynamicMessage, _ number: Int32, _ value: ProtoValue) {
-    if let index = pool.messages[message.type].indexOfField(number) { message.values[index] = value }
+    if let index = pool.messages[message.type].indexOfField(number) {
+      message.values[index] = value
+    }
   }
 
   mutating func wellKnownValue(_ kind: WellKnownType, _ message: inout DynamicMessage, depth: Int) {
     switch kind {
     case .timestamp:
-      set(&message, 1, .int64(Int64.random(in: TimestampJSON.minSeconds...TimestampJSON.maxSeconds, using: &random)))
-      set(&message, 2, .int32(pick([0, 1_000_000, 123_456_000, Int32.random(in: 0...999_999_999, using: &random)])))
+      set(
+        &message, 1,
+        .int64(
+          Int64.random(in: TimestampJSON.minSeconds...TimestampJSON.maxSeconds, using: &random)))
+      set(
+        &message, 2,
+        .int32(
+          pick([0, 1_000_000, 123_456_000, Int32.random(in: 0...999_999_999, using: &random)])))
     case .duration:
-      let seconds = Int64.random(in: -DurationJSON.maxSeconds...DurationJSON.maxSeconds, using: &random)
+      let seconds = Int64.random(
+        in: -DurationJSON.maxSeconds...DurationJSON.maxSeconds, using: &random)
       let nanos = pick([0, 500_000_000, Int32.random(in: 0...999_999_999, using: &random)])
       set(&message, 1, .int64(seconds))
       set(&message, 2, .int32(seconds < 0 ? -nanos : nanos))
     case .fieldMask:
-      set(&message, 1, .list((0..<Int.random(in: 0...3, using: &random)).map { _ in .string(pick(["a", "foo_bar", "foo.bar_baz", "x1"])) }))
+      set(
+        &message, 1,
+        .list(
+          (0..<Int.random(in: 0...3, using: &random)).map { _ in
+            .string(pick(["a", "foo_bar", "foo.bar_baz", "x1"]))
+          }))
     case .struct:
-      guard depth < 3, let entry = pool.messages[message.type].fields.first?.messageType else { return }
+      guard depth < 3, let entry = pool.messages[message.type].fields.first?.messageType else {
+        return
+      }
       var map = ProtoMap()
       for _ in 0..<Int.random(in: 0...3, using: &random) {
-        map.set(.string(string()), .message(self.message(pool.messages[entry].mapValueField.messageType!, depth: depth + 1)))
+        map.set(
+          .string(string()),
+          .message(self.message(pool.messages[entry].mapValueField.messageType!, depth: depth + 1)))
       }
       set(&message, 1, .map(map))
     case .value:
-      let kind = depth < 3 ? Int.random(in: 1...6, using: &random) : Int.random(in: 1...4, using: &random)
+      let kind =
+        depth < 3 ? Int.random(in: 1...6, using: &random) : Int.random(in: 1...4, using: &random)
       switch kind {
       case 1: set(&message, 1, .enumNumber(0))
       case 2: set(&message, 2, .double(pick([0, -1.5, 1e10, 3])))
@@ -180,9 +211,15 @@ struct RandomMessages {
       }
     case .listValue:
       guard depth < 3, let type = pool.message(named: "google.protobuf.Value") else { return }
-      set(&message, 1, .list((0..<Int.random(in: 0...3, using: &random)).map { _ in .message(self.message(type, depth: depth + 1)) }))
+      set(
+        &message, 1,
+        .list(
+          (0..<Int.random(in: 0...3, using: &random)).map { _ in
+            .message(self.message(type, depth: depth + 1))
+          }))
     case .any:
-      guard depth < 2, chance(70), let type = pool.message(named: "google.protobuf.Timestamp") else { return }
+      guard depth < 2, chance(70), let type = pool.message(named: "google.protobuf.Timestamp")
+      else { return }
       let inner = self.message(type, depth: depth + 1)
       set(&message, 1, .string("type.googleapis.com/google.protobuf.Timestamp"))
       set(&message, 2, .bytes(inner.binary(pool: pool)))
