@@ -7,7 +7,8 @@
 #
 # libcurl 7.88 failed streaming uploads ("necessary data rewind wasn't possible", or
 # UNAVAILABLE "stream N closed" instead of the agent's answer) and could leave the connection
-# failing every later call ("Error in the HTTP2 framing layer").
+# failing every later call ("Error in the HTTP2 framing layer"). `lost` counts refused calls
+# whose answer libcurl 7.88 dropped (reported as such); `fail` anything else going wrong.
 #
 #   .venv/bin/python Tests/Adversarial/t_stream_upload.py [ROUNDS] [--release]
 #   env: THREADS (12), LOAD (busy-loop processes, 2), WHOLE=1 (each body in one write),
@@ -83,8 +84,11 @@ def describe(out):
 def verdict(out, kind, lines):
     if kind == "reject":
         # The agent's refusal, as an error response or a final error line: never a transport error.
-        ok = b"unauthenticated" in out.lower() or b'"grpcStatus":16' in out
-        return "ok" if ok else "fail " + describe(out)
+        if b"unauthenticated" in out.lower() or b'"grpcStatus":16' in out: return "ok"
+        # libcurl 7.88 drops an answer that comes with RST_STREAM before the request ended:
+        # the gateway says so (README, "Known issues"); anything else is a failure.
+        if b"lost the answer" in out or b"not sent again" in out: return "lost"
+        return "fail " + describe(out)
     if not out.startswith(b"HTTP/1.1 200"):
         return "fail " + describe(out)
     if kind == "bidi":
@@ -114,8 +118,8 @@ def worker(i):
         except Exception as ex:
             v = "fail " + type(ex).__name__
         with lock:
-            results[kind]["ok" if v == "ok" else "fail"] += 1
-            if v != "ok" and len(examples) < 8: examples.append(f"{kind}: {v}")
+            results[kind][v if v in ("ok", "lost") else "fail"] += 1
+            if v not in ("ok", "lost") and len(examples) < 8: examples.append(f"{kind}: {v}")
 try:
     t0 = time.time()
     ts_ = [threading.Thread(target=worker, args=(i,)) for i in range(THREADS)]

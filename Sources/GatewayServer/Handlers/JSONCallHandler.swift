@@ -75,7 +75,9 @@ final class JSONCallHandler: RequestHandler, AgentTransferDelegate {
     case .unavailable(let reason):
       return fail(agentUnavailable("the agent's schemas are unavailable: \(reason)"))
     }
-    if method!.kind.clientStreams {
+    if method!.kind.clientStreams && requestComplete {
+      sendWholeStream()
+    } else if method!.kind.clientStreams {
       startTransfer(bodyLength: nil)
       let buffered = body
       body = []
@@ -161,6 +163,32 @@ final class JSONCallHandler: RequestHandler, AgentTransferDelegate {
     guard let framed = frame(line, index: linesSent) else { return }
     linesSent += 1
     framed.withUnsafeBytes { transfer?.appendRequestBody($0) }
+  }
+
+  /// The whole NDJSON body arrived before the call started: its messages go out with their
+  /// length, so the agent sees the end of the request with the last one. (A request of unknown
+  /// length ends in a later, empty DATA frame; an agent that answers before it resets the
+  /// stream, and libcurl 7.88 may then lose the answer: README, "Known issues".)
+  private func sendWholeStream() {
+    let buffered = body
+    body = []
+    var messages: [[UInt8]]
+    do {
+      messages = try lines.append(buffered)
+      if let last = try lines.finish() { messages.append(last) }
+    } catch {
+      return abort(invalidRequest("an NDJSON line is longer than the body limit"))
+    }
+    var framed: [UInt8] = []
+    for line in messages {
+      guard let message = frame(line, index: linesSent) else { return }
+      linesSent += 1
+      framed.append(contentsOf: message)
+    }
+    startTransfer(bodyLength: framed.count)
+    guard let transfer else { return }
+    framed.withUnsafeBytes { transfer.appendRequestBody($0) }
+    transfer.finishRequestBody()
   }
 
   private func sendSingleRequest() {
