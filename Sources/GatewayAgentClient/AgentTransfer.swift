@@ -340,9 +340,10 @@ public final class AgentTransfer {
       message = "the agent connection failed after the request was sent; not sent again, as "
         + "the agent may have run the call (\(message))"
     }
-    if result == CURLE_HTTP2_STREAM && responseStatus == 0 && !requestEnded {
-      // The agent ended the stream while the request body was still coming (an early answer,
-      // followed by RST_STREAM): libcurl 7.88 drops an answer that arrives with the reset.
+    if result == CURLE_HTTP2_STREAM && responseStatus == 0 && detail.isEmpty {
+      // curl found the stream closed when it went on sending ("stream N closed", no error
+      // text): the agent answered before the end of the request body and reset the stream,
+      // and libcurl 7.88 dropped the answer that came with the reset (http2.c, cf_h2_recv).
       message = "the agent ended the call before its request body was complete, and libcurl "
         + "7.88 lost the answer (\(message))"
     }

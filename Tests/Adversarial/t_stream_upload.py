@@ -11,7 +11,7 @@
 # whose answer libcurl 7.88 dropped (reported as such); `fail` anything else going wrong.
 #
 #   .venv/bin/python Tests/Adversarial/t_stream_upload.py [ROUNDS] [--release]
-#   env: THREADS (12), LOAD (busy-loop processes, 2), WHOLE=1 (each body in one write),
+#   env: GW (the gateway binary), THREADS (12), LOAD (busy-loop processes, 2), WHOLE=1 (each body in one write),
 #        SGW_CURL_VERBOSE=1 (curl's log in the gateway's log)
 import sys, os, threading, json, time, random, multiprocessing
 sys.path.insert(0, os.path.dirname(__file__))
@@ -22,6 +22,7 @@ from collections import Counter
 args = [a for a in sys.argv[1:] if not a.startswith("--")]
 if "--release" in sys.argv:
     gwlib.GW = os.path.join(ROOT, ".build/release/session-gateway")
+gwlib.GW = os.environ.get("GW", gwlib.GW)  # another build, e.g. main's, for comparison
 ROUNDS = int(args[0]) if args else 5
 THREADS = int(os.environ.get("THREADS", "12"))
 LOAD = int(os.environ.get("LOAD", "2"))
