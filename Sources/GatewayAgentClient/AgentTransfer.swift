@@ -17,6 +17,8 @@ public final class AgentTransfer {
   private let errorBuffer: UnsafeMutablePointer<CChar>
   /// A handle fresh from `curl_easy_init` (pooled handles keep their receive buffer).
   private let isNewHandle: Bool
+  /// The request body's length was not known up front (it ends with a separate empty frame).
+  private let bodyOfUnknownLength: Bool
 
   private var requestBody: [UInt8] = []
   private var requestOffset = 0
@@ -55,6 +57,7 @@ public final class AgentTransfer {
     }
     self.easy = easy
     self.isNewHandle = isNew
+    bodyOfUnknownLength = bodyLength == nil
     self.client = client
     self.delegate = delegate
     errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
@@ -340,10 +343,11 @@ public final class AgentTransfer {
       message = "the agent connection failed after the request was sent; not sent again, as "
         + "the agent may have run the call (\(message))"
     }
-    if result == CURLE_HTTP2_STREAM && responseStatus == 0 && detail.isEmpty {
-      // curl found the stream closed when it went on sending ("stream N closed", no error
-      // text): the agent answered before the end of the request body and reset the stream,
-      // and libcurl 7.88 dropped the answer that came with the reset (http2.c, cf_h2_recv).
+    let streamClosed = result == CURLE_HTTP2_STREAM && detail.isEmpty  // "stream N closed"
+    if responseStatus == 0 && bodyOfUnknownLength && (streamClosed || result == CURLE_GOT_NOTHING) {
+      // The stream ended cleanly without a response head: the agent answered before the end
+      // of the request body and reset the stream, and libcurl 7.88 dropped the answer that
+      // came with the reset (http2.c, cf_h2_recv: "stream->reset" discards what is buffered).
       message = "the agent ended the call before its request body was complete, and libcurl "
         + "7.88 lost the answer (\(message))"
     }

@@ -24,7 +24,7 @@ struct AgentConnectionResilienceTests {
         refused && index == 0
         ? "{\"payload\":\"eQ==\",\"requireAuth\":true}\n" : "{\"payload\":\"eA==\"}\n"
       connection.send(String(line.utf8.count, radix: 16) + "\r\n" + line + "\r\n")
-      if index % 2 == 0 { usleep(2_000) }
+      usleep(2_000)
     }
     connection.send("0\r\n\r\n")
     return connection.receive(timeout: 15).0
