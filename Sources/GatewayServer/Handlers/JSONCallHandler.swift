@@ -1,6 +1,7 @@
 import GatewayAgentClient
 import GatewayCore
 import GatewayErrors
+import GatewayEventLoop
 import GatewayGRPC
 import GatewayHTTP1
 import GatewayTranscoding
@@ -36,6 +37,8 @@ final class JSONCallHandler: RequestHandler, AgentTransferDelegate {
   private var singleResponse: [UInt8]?
   private var headSent = false
   private var finished = false
+  /// Set when a client-streaming call's start was put off by a loop turn (`methodKnown`).
+  private var startDeferred = false
 
   private init(server: Server, connection: Connection, head: HTTPRequestHead, path: String) {
     self.server = server
@@ -66,6 +69,14 @@ final class JSONCallHandler: RequestHandler, AgentTransferDelegate {
     guard !finished else { return }
     switch lookup {
     case .found(let method, let pool):
+      if method.kind.clientStreams && !requestComplete && !startDeferred {
+        // One loop turn later: the rest of a short body usually came in the same read as the
+        // head, and a body that is complete by then goes out with its length
+        // (`sendWholeStream`). The body keeps being buffered meanwhile (`method` is nil).
+        startDeferred = true
+        _ = server.loop.schedule(after: 0) { [weak self] in self?.methodKnown(lookup) }
+        return
+      }
       self.method = method
       self.pool = pool
     case .notFound:
