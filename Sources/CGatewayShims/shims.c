@@ -40,6 +40,11 @@ CURLcode cgw_curl_easy_setopt_opensocket_function(CURL *handle, cgw_curl_opensoc
 CURLcode cgw_curl_easy_setopt_closesocket_function(CURL *handle, cgw_curl_closesocket_callback cb) {
   return curl_easy_setopt(handle, CURLOPT_CLOSESOCKETFUNCTION, cb);
 }
+CURLcode cgw_curl_easy_setopt_seek_function(CURL *handle, cgw_curl_seek_callback cb) {
+  return curl_easy_setopt(handle, CURLOPT_SEEKFUNCTION, cb);
+}
+const int cgw_CURL_SEEKFUNC_OK = CURL_SEEKFUNC_OK;
+const int cgw_CURL_SEEKFUNC_CANTSEEK = CURL_SEEKFUNC_CANTSEEK;
 CURLcode cgw_curl_easy_getinfo_long(CURL *handle, CURLINFO info, long *value) {
   return curl_easy_getinfo(handle, info, value);
 }

@@ -68,10 +68,10 @@ public final class AgentClient {
   }
 
   deinit {
-    for transfer in waiting { transfer.release() }
+    for transfer in waiting { transfer.release(reusable: false) }
     for (easy, transfer) in transfers {
       curl_multi_remove_handle(multi, easy)
-      transfer.release()
+      transfer.release(reusable: false)
     }
     curl_multi_cleanup(multi)
     for easy in idleEasyHandles { curl_easy_cleanup(easy) }
@@ -114,7 +114,7 @@ public final class AgentClient {
     do {
       try dispatch(transfer)
     } catch {
-      transfer.release()
+      transfer.release(reusable: !transfer.addedToCurl)
       throw error
     }
     return transfer
@@ -127,6 +127,12 @@ public final class AgentClient {
   /// stacked on the connection). So only the transfer that opens the connection asks for prior
   /// knowledge; others wait until that connection has answered, then join it with plain
   /// HTTP/2 and are multiplexed on it. TLS negotiates h2 with ALPN and needs none of this.
+  ///
+  /// The transfer that opens the connection asks for a fresh one, so it never reuses one
+  /// either (`AgentTransfer.setCleartextHTTP2`). That is also how a failed connection is
+  /// replaced: after a transfer ended with a connection-level error (`connectionFailed`), the
+  /// connection counts as unanswered again, so the next transfer opens a new one and the
+  /// others wait for it.
   private func dispatch(_ transfer: AgentTransfer) throws(CurlError) {
     if configuration.address.transport != .tls {
       if openSockets > 0 && connectionAnswered {
@@ -144,14 +150,42 @@ public final class AgentClient {
       if opening === transfer { opening = nil }
       throw CurlError(multiCode: code)
     }
+    transfer.addedToCurl = true
     transfers[transfer.easy] = transfer
   }
 
-  /// A response head arrived, so the connection it came on works: release the waiting.
+  /// A response head arrived, so the connection it came on works: release the waiting. While a
+  /// transfer is opening a new connection, only its own answer counts (others may still be
+  /// answered on the connection it replaces).
   func connectionAnswered(_ transfer: AgentTransfer) {
+    guard opening == nil || opening === transfer else { return }
     if openSockets > 0 { connectionAnswered = true }
     if opening === transfer { opening = nil }
     scheduleWaiting()
+  }
+
+  /// Connection-level failures seen, each making the next transfer open a new connection.
+  public private(set) var connectionFailures = 0
+
+  /// Whether a transfer's result means the connection itself is broken, not just the stream:
+  /// the HTTP/2 session failed ("Error in the HTTP2 framing layer"), the socket failed, or curl
+  /// took the connection for dead and wanted to send the request again. libcurl 7.88 may keep
+  /// a connection whose HTTP/2 session is over in its cache and fail every call on it.
+  private static func isConnectionFailure(_ result: CURLcode) -> Bool {
+    switch result {
+    case CURLE_HTTP2, CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_SEND_FAIL_REWIND,
+      CURLE_PARTIAL_FILE, CURLE_GOT_NOTHING:
+      return true
+    default:
+      return false
+    }
+  }
+
+  /// The next transfer opens a new connection (with prior knowledge and a fresh connection);
+  /// curl closes the old one once no transfer uses it.
+  private func connectionFailed() {
+    connectionFailures += 1
+    connectionAnswered = false
   }
 
   /// A transfer ended; if it was opening the connection, let the next one try.
@@ -165,7 +199,7 @@ public final class AgentClient {
   func dropWaiting(_ transfer: AgentTransfer) -> Bool {
     guard let index = waiting.firstIndex(where: { $0 === transfer }) else { return false }
     waiting.remove(at: index)
-    transfer.release()
+    transfer.release(reusable: !transfer.addedToCurl)
     return true
   }
 
@@ -192,7 +226,7 @@ public final class AgentClient {
     transfers.removeValue(forKey: transfer.easy)
     curl_multi_remove_handle(multi, transfer.easy)
     transferEnded(transfer)
-    transfer.release()
+    transfer.release(reusable: false)  // removed mid-transfer: its state is unknown
   }
 
   /// Runs `body` with the re-entrancy guard set; curl callbacks happen only inside it.
@@ -262,7 +296,7 @@ public final class AgentClient {
       let result = cgw_curl_msg_result(message)
       guard let transfer = transfers.removeValue(forKey: easy) else { continue }
       curl_multi_remove_handle(multi, easy)
-      if transfer.refusedToOpen {
+      if transfer.refusedToOpen && transfer.requestBytesTaken == 0 {
         // Nothing was sent: open the connection again, this time with prior knowledge.
         transfer.refusedToOpen = false
         connectionAnswered = false
@@ -273,6 +307,9 @@ public final class AgentClient {
         }
         continue
       }
+      // Refused after some of the body went out: curl was sending the request again because it
+      // took the connection for dead. The call ends (`AgentTransfer.transportFailure`).
+      if transfer.refusedToOpen || Self.isConnectionFailure(result) { connectionFailed() }
       transfer.complete(result: result)
     }
   }

@@ -2,6 +2,7 @@ import CCurl
 import CGatewayShims
 import GatewayCore
 import GatewayEventLoop
+import Glibc
 
 /// One call to the agent: a curl easy handle and the state of its request and response bodies.
 ///
@@ -16,9 +17,14 @@ public final class AgentTransfer {
   private let errorBuffer: UnsafeMutablePointer<CChar>
   /// A handle fresh from `curl_easy_init` (pooled handles keep their receive buffer).
   private let isNewHandle: Bool
+  /// The request body's length was not known up front (it ends with a separate empty frame).
+  private let bodyOfUnknownLength: Bool
 
   private var requestBody: [UInt8] = []
   private var requestOffset = 0
+  /// Request bytes handed to curl so far. Once this is not zero the call cannot be replayed: the
+  /// seek callback refuses a rewind, and a connection refused for it ends the call.
+  private(set) var requestBytesTaken = 0
   private var requestEnded = false
   private var sendPaused = false
   private var receivePaused = false
@@ -35,6 +41,8 @@ public final class AgentTransfer {
   var refusedToOpen = false
   /// Set once the handle went back to the pool; nothing may touch `easy` afterwards.
   private(set) var released = false
+  /// Set once the handle was given to curl (by `AgentClient.dispatch`).
+  var addedToCurl = false
 
   /// Request bytes queued but not yet taken by curl; the server stops reading its caller when
   /// this grows past its limit.
@@ -49,6 +57,7 @@ public final class AgentTransfer {
     }
     self.easy = easy
     self.isNewHandle = isNew
+    bodyOfUnknownLength = bodyLength == nil
     self.client = client
     self.delegate = delegate
     errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
@@ -56,7 +65,7 @@ public final class AgentTransfer {
     do {
       try configure(url: url, headers: headers, bodyLength: bodyLength, timeout: timeoutMilliseconds)
     } catch {
-      release()
+      release(reusable: false)
       throw error
     }
   }
@@ -86,6 +95,7 @@ public final class AgentTransfer {
       try setLong(CURLOPT_BUFFERSIZE, 512 * 1024)
     }
     try setLong(CURLOPT_PIPEWAIT, 1)
+    try setLong(CURLOPT_FRESH_CONNECT, 0)  // set again by `setCleartextHTTP2`
     try setLong(CURLOPT_NOSIGNAL, 1)
     try setLong(CURLOPT_TCP_NODELAY, 1)
     try setLong(CURLOPT_POST, 1)
@@ -113,6 +123,10 @@ public final class AgentTransfer {
     try check(cgw_curl_easy_setopt_pointer(easy, CURLOPT_HEADERDATA, me))
     try check(cgw_curl_easy_setopt_read_function(easy, agentTransferRead))
     try check(cgw_curl_easy_setopt_pointer(easy, CURLOPT_READDATA, me))
+    // curl rewinds the body before it sends the request again (its retry on a connection it
+    // takes for dead). Allowed only while nothing was sent: the agent may have run the call.
+    try check(cgw_curl_easy_setopt_seek_function(easy, agentTransferSeek))
+    try check(cgw_curl_easy_setopt_pointer(easy, CURLOPT_SEEKDATA, me))
     try check(cgw_curl_easy_setopt_opensocket_function(easy, agentClientOpenSocket))
     try check(cgw_curl_easy_setopt_pointer(easy, CURLOPT_OPENSOCKETDATA, me))
     // Idle connections are kept (curl's default prunes them after 118 s); a dead one is
@@ -124,11 +138,18 @@ public final class AgentTransfer {
 
   /// Chooses how a cleartext transfer speaks HTTP/2: with prior knowledge when it opens the
   /// connection, plain HTTP/2 when it joins an open one (see `AgentClient.dispatch`).
+  ///
+  /// A transfer that opens the connection always gets a new one (`CURLOPT_FRESH_CONNECT`): with
+  /// prior knowledge it must never reuse one (curl PR #10643 stacks a second HTTP/2 layer on it,
+  /// and every later call fails "Error in the HTTP2 framing layer"). A fresh connection also
+  /// replaces one that failed: curl closes the old one once no transfer uses it, as only one
+  /// connection to the agent is allowed.
   func setCleartextHTTP2(opensConnection: Bool) throws(CurlError) {
     mayOpenConnection = opensConnection
     try setLong(
       CURLOPT_HTTP_VERSION,
       opensConnection ? CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE : CURL_HTTP_VERSION_2_0)
+    try setLong(CURLOPT_FRESH_CONNECT, opensConnection ? 1 : 0)
   }
 
   /// curl opened a socket for this transfer's connection.
@@ -140,12 +161,22 @@ public final class AgentTransfer {
     try check(cgw_curl_easy_setopt_long(easy, option, value))
   }
 
-  /// Gives the handle back for reuse; called exactly once, after curl let go of it.
-  func release() {
+  /// Gives the handle back, after curl let go of it; only the first call counts.
+  ///
+  /// - Parameter reusable: true when the handle may serve another call: its transfer completed
+  ///   normally, or curl never had it. libcurl 7.88 keeps state of an ended transfer in the
+  ///   handle that neither `curl_multi_remove_handle` nor `curl_easy_reset` clears (after its
+  ///   retry on a connection it took for dead, `state.rewindbeforesend` makes the handle's next
+  ///   transfer fail "necessary data rewind wasn't possible"), so any other handle is freed.
+  func release(reusable: Bool) {
     guard !released else { return }
     released = true
     delegate = nil
-    client.returnEasyHandle(easy)
+    if reusable {
+      client.returnEasyHandle(easy)
+    } else {
+      curl_easy_cleanup(easy)
+    }
     curl_slist_free_all(headerList)
     headerList = nil
     errorBuffer.deallocate()
@@ -274,7 +305,14 @@ public final class AgentTransfer {
         from: UnsafeRawBufferPointer(rebasing: source[requestOffset..<(requestOffset + count)]))
     }
     requestOffset += count
+    requestBytesTaken += count
     return count
+  }
+
+  /// curl wants to send the body again from the start: possible while none of it was taken.
+  fileprivate func seek(offset: Int64, origin: Int32) -> Int32 {
+    offset == 0 && origin == SEEK_SET && requestBytesTaken == 0
+      ? cgw_CURL_SEEKFUNC_OK : cgw_CURL_SEEKFUNC_CANTSEEK
   }
 
   /// curl finished the transfer (or it never started: `CURLE_COULDNT_CONNECT` for a transfer
@@ -282,7 +320,7 @@ public final class AgentTransfer {
   func complete(result: CURLcode) {
     client.transferEnded(self)
     guard let delegate else {
-      release()
+      release(reusable: result == CURLE_OK)
       return
     }
     if !headDelivered && responseStatus != 0 {
@@ -291,13 +329,28 @@ public final class AgentTransfer {
     }
     if !trailers.isEmpty { delegate.transferReceivedTrailers(trailers) }
     let failure = result == CURLE_OK ? nil : transportFailure(result)
-    release()
+    release(reusable: result == CURLE_OK)
     delegate.transferFinished(failure: failure)
   }
 
   private func transportFailure(_ result: CURLcode) -> TransportFailure {
     let detail = errorBuffer.pointee != 0 ? String(cString: errorBuffer) : ""
-    let message = detail.isEmpty ? String(cString: curl_easy_strerror(result)) : detail
+    var message = detail.isEmpty ? String(cString: curl_easy_strerror(result)) : detail
+    if result == CURLE_SEND_FAIL_REWIND || (result == CURLE_COULDNT_CONNECT && refusedToOpen) {
+      // curl took the connection for dead after the request had gone out (with libcurl 7.88
+      // also when the agent answered before the end of a request of unknown length and curl
+      // dropped that answer) and would send it again; a call the agent may have run is not.
+      message = "the agent connection failed after the request was sent; not sent again, as "
+        + "the agent may have run the call (\(message))"
+    }
+    let streamClosed = result == CURLE_HTTP2_STREAM && detail.isEmpty  // "stream N closed"
+    if responseStatus == 0 && bodyOfUnknownLength && (streamClosed || result == CURLE_GOT_NOTHING) {
+      // The stream ended cleanly without a response head: the agent answered before the end
+      // of the request body and reset the stream, and libcurl 7.88 dropped the answer that
+      // came with the reset (http2.c, cf_h2_recv: "stream->reset" discards what is buffered).
+      message = "the agent ended the call before its request body was complete, and libcurl "
+        + "7.88 lost the answer (\(message))"
+    }
     let kind: TransportFailure.Kind
     switch result {
     case CURLE_OPERATION_TIMEDOUT: kind = .deadlineExceeded
@@ -333,6 +386,12 @@ private func agentTransferHeader(
 ) -> Int {
   transfer(userdata)?.headerLine(UnsafeRawBufferPointer(start: buffer, count: size * count))
   return size * count
+}
+
+private func agentTransferSeek(
+  userdata: UnsafeMutableRawPointer?, offset: curl_off_t, origin: Int32
+) -> Int32 {
+  transfer(userdata)?.seek(offset: Int64(offset), origin: origin) ?? cgw_CURL_SEEKFUNC_CANTSEEK
 }
 
 private func agentTransferRead(

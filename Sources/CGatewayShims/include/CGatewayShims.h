@@ -29,6 +29,12 @@ typedef int (*cgw_curl_closesocket_callback)(void *userdata, curl_socket_t socke
 CURLcode cgw_curl_easy_setopt_opensocket_function(CURL *handle, cgw_curl_opensocket_callback cb);
 CURLcode cgw_curl_easy_setopt_closesocket_function(CURL *handle, cgw_curl_closesocket_callback cb);
 
+typedef int (*cgw_curl_seek_callback)(void *userdata, curl_off_t offset, int origin);
+CURLcode cgw_curl_easy_setopt_seek_function(CURL *handle, cgw_curl_seek_callback cb);
+/// CURL_SEEKFUNC_OK and CURL_SEEKFUNC_CANTSEEK.
+extern const int cgw_CURL_SEEKFUNC_OK;
+extern const int cgw_CURL_SEEKFUNC_CANTSEEK;
+
 CURLcode cgw_curl_easy_getinfo_long(CURL *handle, CURLINFO info, long *value);
 CURLcode cgw_curl_easy_getinfo_pointer(CURL *handle, CURLINFO info, void **value);
 

@@ -1,6 +1,7 @@
 import GatewayAgentClient
 import GatewayCore
 import GatewayErrors
+import GatewayEventLoop
 import GatewayGRPC
 import GatewayHTTP1
 import GatewayTranscoding
@@ -36,6 +37,8 @@ final class JSONCallHandler: RequestHandler, AgentTransferDelegate {
   private var singleResponse: [UInt8]?
   private var headSent = false
   private var finished = false
+  /// Set when a client-streaming call's start was put off by a loop turn (`methodKnown`).
+  private var startDeferred = false
 
   private init(server: Server, connection: Connection, head: HTTPRequestHead, path: String) {
     self.server = server
@@ -66,6 +69,14 @@ final class JSONCallHandler: RequestHandler, AgentTransferDelegate {
     guard !finished else { return }
     switch lookup {
     case .found(let method, let pool):
+      if method.kind.clientStreams && !requestComplete && !startDeferred {
+        // One loop turn later: the rest of a short body usually came in the same read as the
+        // head, and a body that is complete by then goes out with its length
+        // (`sendWholeStream`). The body keeps being buffered meanwhile (`method` is nil).
+        startDeferred = true
+        _ = server.loop.schedule(after: 0) { [weak self] in self?.methodKnown(lookup) }
+        return
+      }
       self.method = method
       self.pool = pool
     case .notFound:
@@ -75,7 +86,9 @@ final class JSONCallHandler: RequestHandler, AgentTransferDelegate {
     case .unavailable(let reason):
       return fail(agentUnavailable("the agent's schemas are unavailable: \(reason)"))
     }
-    if method!.kind.clientStreams {
+    if method!.kind.clientStreams && requestComplete {
+      sendWholeStream()
+    } else if method!.kind.clientStreams {
       startTransfer(bodyLength: nil)
       let buffered = body
       body = []
@@ -160,6 +173,32 @@ final class JSONCallHandler: RequestHandler, AgentTransferDelegate {
     guard let framed = frame(line, index: linesSent) else { return }
     linesSent += 1
     framed.withUnsafeBytes { transfer?.appendRequestBody($0) }
+  }
+
+  /// The whole NDJSON body arrived before the call started: its messages go out with their
+  /// length, so the agent sees the end of the request with the last one. (A request of unknown
+  /// length ends in a later, empty DATA frame; an agent that answers before it resets the
+  /// stream, and libcurl 7.88 may then lose the answer: README, "Known issues".)
+  private func sendWholeStream() {
+    let buffered = body
+    body = []
+    var messages: [[UInt8]]
+    do {
+      messages = try lines.append(buffered)
+      if let last = try lines.finish() { messages.append(last) }
+    } catch {
+      return abort(invalidRequest("an NDJSON line is longer than the body limit"))
+    }
+    var framed: [UInt8] = []
+    for line in messages {
+      guard let message = frame(line, index: linesSent) else { return }
+      linesSent += 1
+      framed.append(contentsOf: message)
+    }
+    startTransfer(bodyLength: framed.count)
+    guard let transfer else { return }
+    framed.withUnsafeBytes { transfer.appendRequestBody($0) }
+    transfer.finishRequestBody()
   }
 
   private func sendSingleRequest() {

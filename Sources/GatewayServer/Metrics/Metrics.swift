@@ -56,6 +56,10 @@ extension Server {
       lines.append("session_gateway_agent_calls_completed_total{grpc_status=\"\(code)\"} \(count)")
     }
     counter("session_gateway_agent_connections_opened_total", "HTTP/2 connections opened to the agent.", agent.connectionsOpened)
+    counter(
+      "session_gateway_agent_connection_failures_total",
+      "Agent connections given up after a connection-level error (the next call opens a new one).",
+      agent.connectionFailures)
     counter("session_gateway_tokens_received_total", "Tokens the agent handed back.", metrics.tokensReceived)
     counter("session_gateway_tokens_written_total", "Tokens written to the token file.", session.tokensWritten)
     counter("session_gateway_auth_rejections_total", "Agent calls rejected at authentication.", metrics.authRejections)

@@ -39,8 +39,22 @@ final class Gateway {
        "--log-level", "debug"] + arguments,
       directory: directory, name: "gateway",
       environment: environment.map { ProcessInfo.processInfo.environment.merging($0) { $1 } })
-    try child.wait(for: "the gateway's socket") {
-      FileManager.default.fileExists(atPath: socketPath)
+    // Listening, not just bound: `bind` creates the file before `listen`, and a connect in
+    // between is refused (seen under CPU load).
+    try child.wait(for: "the gateway's socket") { Self.isListening(socketPath) }
+  }
+
+  /// Whether a Unix socket at `path` is listening (`__SO_ACCEPTCON` in `/proc/net/unix`).
+  static func isListening(_ path: String) -> Bool {
+    guard let table = try? String(contentsOfFile: "/proc/net/unix", encoding: .utf8) else {
+      return FileManager.default.fileExists(atPath: path)
+    }
+    return table.split(separator: "\n").contains { line in
+      let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+      guard fields.count >= 8, fields[7] == path, let flags = Int(fields[3], radix: 16) else {
+        return false
+      }
+      return flags & 0x10000 != 0
     }
   }
 
