@@ -50,6 +50,10 @@ final class GRPCWebHandler: RequestHandler, AgentTransferDelegate {
       handler.finish(GRPCStatus(code: .invalidArgument, message: "invalid Grpc-Timeout header"))
       return nil
     }
+    if let invalid = call.invalidAuthorization {
+      handler.finish(GRPCStatus(code: .invalidArgument, message: invalid))
+      return nil
+    }
     let requestHeaders: GRPCRequestHeaders
     do {
       requestHeaders = try GRPCRequestHeaders(

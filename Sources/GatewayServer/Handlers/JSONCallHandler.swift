@@ -58,6 +58,10 @@ final class JSONCallHandler: RequestHandler, AgentTransferDelegate {
       handler.fail(.gateway("InvalidTimeout", .invalidArgument, "invalid Grpc-Timeout header: \(invalid)"))
       return nil
     }
+    if let invalid = handler.callMetadata.invalidAuthorization {
+      handler.fail(handler.invalidRequest(invalid))
+      return nil
+    }
     server.schemas.lookUp(path) { [weak handler] lookup in handler?.methodKnown(lookup) }
     return handler.finished ? nil : handler
   }
