@@ -63,10 +63,16 @@ public final class Session {
     return cachedToken
   }
 
-  /// A bearer token is visible ASCII with no spaces (it becomes a header value).
+  /// A bearer token is 1 to `maximumTokenLength` visible ASCII characters, no spaces (it
+  /// becomes a header value; an empty one would be `authorization: Bearer ` with nothing after).
   public static func isValidToken(_ token: String) -> Bool {
-    token.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
+    !token.isEmpty && token.utf8.count <= maximumTokenLength
+      && token.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
   }
+
+  /// The longest token taken from a caller, the agent or the file (default 16 KiB; JWTs are a
+  /// few hundred bytes, and gRPC servers refuse metadata over 16 KiB by default).
+  public static let maximumTokenLength = 16 * 1024
 
   private func report(_ error: TokenStoreError) {
     let isNew = lastError?.description != error.description

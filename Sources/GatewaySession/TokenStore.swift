@@ -103,15 +103,25 @@ public struct TokenStore: Sendable {
   /// new one, never a mix. Unlike truncating to zero first, this frees no blocks, which on a
   /// filesystem mounted with `discard` would stall every write.
   /// - Returns: the file's version after the write.
+  /// - Throws: when the file cannot be written or is not a regular file (`O_NONBLOCK`: opening
+  ///   a FIFO for writing would otherwise wait for a reader forever, and with it the writer).
   @discardableResult
   public func write(_ token: String) throws(TokenStoreError) -> Version {
-    var fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+    let flags = O_WRONLY | O_CREAT | O_NONBLOCK | O_CLOEXEC
+    var fd = open(path, flags, 0o600)
     if fd < 0 && errno == ENOENT {
       try makeParentDirectories()
-      fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+      fd = open(path, flags, 0o600)
     }
     if fd < 0 { throw TokenStoreError(operation: "open", path: path, errno: errno) }
     defer { close(fd) }
+    var before = stat()
+    guard fstat(fd, &before) == 0 else {
+      throw TokenStoreError(operation: "fstat", path: path, errno: errno)
+    }
+    guard before.st_mode & S_IFMT == S_IFREG else {
+      throw TokenStoreError(operation: "write (not a regular file)", path: path, errno: EINVAL)
+    }
     try lock(fd, attempts: 1000)
     defer { flock(fd, LOCK_UN) }
     var bytes = Array(token.utf8)

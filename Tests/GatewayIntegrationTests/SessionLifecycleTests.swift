@@ -117,7 +117,9 @@ struct SessionLifecycleTests {
     #expect(!FileManager.default.fileExists(atPath: fixture.gateway.tokenFile))
   }
 
-  @Test(arguments: ["", "not json", "{\"token\": 5}", "{\"token\": \"has space\"}", "[]"])
+  @Test(arguments: [
+    "", "not json", "{\"token\": 5}", "{\"token\": \"has space\"}", "[]", "{\"token\": \"\"}",
+  ])
   func badSessionBodiesAre400(body: String) throws {
     let fixture = try Fixture()
     let result = try Self.get(fixture, "/-/session", method: "PUT", body: body)

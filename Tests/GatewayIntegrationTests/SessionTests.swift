@@ -63,6 +63,29 @@ struct SessionTests {
     #expect(!result.text.contains(stored))
   }
 
+  /// `Grpc-Metadata-Authorization` is the caller's Authorization in JSON mode; with another one
+  /// the agent would see two, so the call is refused before it reaches the agent.
+  @Test func twoAuthorizationsAre400() throws {
+    let fixture = try Fixture()
+    let basic = "Basic " + Data(":secret-password".utf8).base64EncodedString()
+    let json = try fixture.json(
+      "/polykey.v1.TestService/Echo", #"{"requireAuth": false}"#,
+      headers: ["Authorization: " + basic, "Grpc-Metadata-Authorization: Bearer other"])
+    #expect(json.status == 400, "\(json.text)")
+    #expect(try errorObject(json)["type"] as? String == "ErrorGatewayInvalidRequest")
+    let (web, response) = try fixture.web(
+      "/polykey.v1.TestService/Echo", echoRequest(requireAuth: false),
+      headers: ["Authorization: " + basic, "Authorization: Bearer other"])
+    #expect(web.status == 200)
+    // A trailers-only answer: the status comes as headers.
+    #expect((web.header("grpc-status") ?? response?.trailers["grpc-status"]) == "3", "\(web.text)")
+    // One is fine, from either header.
+    let one = try fixture.json(
+      "/polykey.v1.TestService/Echo", #"{"requireAuth": false}"#,
+      headers: ["Grpc-Metadata-Authorization: " + basic])
+    #expect(try jsonObject(one)["authorizationCount"] as? Int == 1)
+  }
+
   @Test func withNoTokenNoAuthorizationIsSent() throws {
     let fixture = try Fixture()
     let (_, response) = try fixture.web("/polykey.v1.TestService/Echo", echoRequest(requireAuth: false))

@@ -299,6 +299,26 @@ struct HeldLock: ~Copyable {
     #expect(Session.bearerToken(fromAuthorization: value) == nil)
   }
 
+  @Test(arguments: [
+    "abc", "eyJhbGciOiJIUzI1NiJ9.eyJ4IjoxfQ.a-b_c~+/=", "!",
+  ])
+  func validToken(token: String) {
+    #expect(Session.isValidToken(token))
+  }
+
+  /// An empty token would be sent as `authorization: Bearer ` with nothing after it.
+  @Test(arguments: [
+    "", "a b", "a\nb", "a\u{0}b", "caf\u{E9}", "a\u{7F}",
+  ])
+  func invalidToken(token: String) {
+    #expect(!Session.isValidToken(token))
+  }
+
+  @Test func tokenLengthLimit() {
+    #expect(Session.isValidToken(String(repeating: "a", count: Session.maximumTokenLength)))
+    #expect(!Session.isValidToken(String(repeating: "a", count: Session.maximumTokenLength + 1)))
+  }
+
   @Test func trailingSpaceIsNotPartOfTheToken() {
     #expect(Session.bearerToken(fromAuthorization: "Bearer abc ") == "abc")
   }

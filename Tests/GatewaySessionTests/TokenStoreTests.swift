@@ -170,6 +170,30 @@ import Testing
     #expect(error?.errno == EISDIR)
   }
 
+  /// A FIFO in place of the file fails the write at once: opening it for writing would wait
+  /// for a reader forever and wedge the token writer with it.
+  @Test func writeToAFIFOFailsAtOnce() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("token")
+    #expect(mkfifo(path, 0o600) == 0)
+    let started = MonotonicNow.milliseconds()
+    #expect(throws: TokenStoreError.self) { try TokenStore(path: path).write("t") }
+    // With a reader waiting on it the open succeeds; the write is still refused.
+    let reader = open(path, O_RDONLY | O_NONBLOCK)
+    #expect(reader >= 0)
+    defer { close(reader) }
+    let error = #expect(throws: TokenStoreError.self) { try TokenStore(path: path).write("t") }
+    #expect(error?.errno == EINVAL)
+    #expect(MonotonicNow.milliseconds() - started < 1000)
+  }
+
+  @Test func writeToADirectoryFails() throws {
+    let directory = TemporaryDirectory()
+    let path = directory.file("token")
+    mkdir(path, 0o700)
+    #expect(throws: TokenStoreError.self) { try TokenStore(path: path).write("t") }
+  }
+
   @Test(arguments: [
     (mode_t(0o600), false), (0o400, false), (0o700, false), (0o644, true), (0o640, true),
     (0o604, true), (0o620, true), (0o602, true), (0o666, true),

@@ -39,7 +39,8 @@ final class AgentCall: AgentTransferDelegate {
   private var machine: AuthRetryStateMachine?
   /// Whether the last attempt carried the session token.
   private(set) var tokenSent = false
-  private var sentToken: String?
+  /// The session token the last attempt carried (kept out of errors by `Server.agentError`).
+  private(set) var sentToken: String?
   /// The request body so far, for a replay; nil once it can no longer be replayed.
   private var keptBody: [UInt8]? = []
   private var bodyFinished = false

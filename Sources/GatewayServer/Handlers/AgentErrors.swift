@@ -1,6 +1,7 @@
 import GatewayCore
 import GatewayErrors
 import GatewayGRPC
+import GatewaySession
 import GatewayTranscoding
 
 extension Server {
@@ -9,15 +10,22 @@ extension Server {
   ///
   /// `grpc-status-details-bin` details are written in proto3 JSON when `pool` (the call's
   /// schemas) knows their type, else as `{"@type", "value": base64}`.
+  ///
+  /// The session token (the one the call carried, `sentToken`, and the current one) is
+  /// redacted from whatever the agent wrote into the error.
   func agentError(
     _ status: GRPCStatus, source: GRPCCallStateMachine.StatusSource, tokenSent: Bool,
-    pool: SchemaPool
+    sentToken: String? = nil, pool: SchemaPool
   ) -> GatewayError {
     switch source {
     case .agent:
-      return .fromAgent(
+      var error = GatewayError.fromAgent(
         code: status.code, message: status.message, metadata: status.metadata,
         tokenSent: tokenSent, decodeAny: Self.anyDecoder(pool))
+      for token in [sentToken, session.currentToken()] {
+        if let token { error = error.redacting(token) }
+      }
+      return error
     case .gateway:
       return .fromTransport(code: status.code, message: status.message)
     }

@@ -58,6 +58,11 @@ struct CallMetadata {
     // The caller's own Authorization goes through unchanged; otherwise `AgentCall` attaches
     // the session's token.
     usesSession = metadata[first: "authorization"] == nil
+    let authorizations = metadata.entries.count { $0.name == "authorization" }
+    if authorizations > 1 {
+      invalidAuthorization =
+        "send one Authorization header (Authorization or Grpc-Metadata-Authorization), not \(authorizations)"
+    }
   }
 
   /// curl's timeout in milliseconds for the deadline (0: none), rounded up and at least 1, so
@@ -70,4 +75,8 @@ struct CallMetadata {
 
   /// The caller sent a `Grpc-Timeout` that is not gRPC's format.
   var invalidTimeout: String?
+
+  /// Why the caller's credentials cannot be sent: more than one `Authorization` (JSON calls
+  /// count `Grpc-Metadata-Authorization` as one too), which the agent would see as two.
+  var invalidAuthorization: String?
 }

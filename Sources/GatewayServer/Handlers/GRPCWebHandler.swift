@@ -50,6 +50,10 @@ final class GRPCWebHandler: RequestHandler, AgentTransferDelegate {
       handler.finish(GRPCStatus(code: .invalidArgument, message: "invalid Grpc-Timeout header"))
       return nil
     }
+    if let invalid = call.invalidAuthorization {
+      handler.finish(GRPCStatus(code: .invalidArgument, message: invalid))
+      return nil
+    }
     let requestHeaders: GRPCRequestHeaders
     do {
       requestHeaders = try GRPCRequestHeaders(
@@ -274,10 +278,13 @@ extension TransportFailure.Kind {
 }
 
 extension Server {
-  /// Stores a token the agent handed back in `authorization` metadata.
+  /// Stores a token the agent handed back in `authorization` metadata; one that is not a valid
+  /// token (`Session.isValidToken`) is ignored, as it would be if read from the file.
   func takeToken(from metadata: Metadata) {
     for entry in metadata where entry.name == "authorization" {
-      guard let token = Session.bearerToken(fromAuthorization: entry.value) else { continue }
+      guard let token = Session.bearerToken(fromAuthorization: entry.value),
+        Session.isValidToken(token)
+      else { continue }
       metrics.tokensReceived += 1
       session.received(token: token)
     }

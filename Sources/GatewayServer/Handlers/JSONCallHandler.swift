@@ -24,8 +24,10 @@ final class JSONCallHandler: RequestHandler, AgentTransferDelegate {
   private var method: MethodDescriptor?
   private var pool = SchemaPool.empty
   private var transfer: AgentCall?
-  /// Whether the call's last attempt carried the session token (for the error mapping).
+  /// Whether the call's last attempt carried the session token, and which (for the error
+  /// mapping, which redacts it).
   private var tokenSent = false
+  private var sentToken: String?
   private var machine = GRPCCallStateMachine(configuration: .init(messageHandling: .deframe))
   /// Body bytes received while the schema is looked up (and, for single-message requests, all of
   /// them: the message is parsed once whole).
@@ -59,6 +61,10 @@ final class JSONCallHandler: RequestHandler, AgentTransferDelegate {
     let handler = JSONCallHandler(server: server, connection: connection, head: head, path: path)
     if let invalid = handler.callMetadata.invalidTimeout {
       handler.fail(.gateway("InvalidTimeout", .invalidArgument, "invalid Grpc-Timeout header: \(invalid)"))
+      return nil
+    }
+    if let invalid = handler.callMetadata.invalidAuthorization {
+      handler.fail(handler.invalidRequest(invalid))
       return nil
     }
     server.schemas.lookUp(path) { [weak handler] lookup in handler?.methodKnown(lookup) }
@@ -231,7 +237,7 @@ final class JSONCallHandler: RequestHandler, AgentTransferDelegate {
   // MARK: The agent's side
 
   func transferReceivedHead(status: Int, headers: Metadata) {
-    if let transfer { tokenSent = transfer.tokenSent }
+    if let transfer { (tokenSent, sentToken) = (transfer.tokenSent, transfer.sentToken) }
     let action: GRPCCallStateMachine.HeadAction
     do { action = try machine.receivedResponseHead(httpStatus: status, headers: headers) } catch {
       return finish(GRPCStatus(code: .internal, message: "\(error)"), source: .gateway)
@@ -266,13 +272,13 @@ final class JSONCallHandler: RequestHandler, AgentTransferDelegate {
   }
 
   func transferReceivedTrailers(_ trailers: Metadata) {
-    if let transfer { tokenSent = transfer.tokenSent }
+    if let transfer { (tokenSent, sentToken) = (transfer.tokenSent, transfer.sentToken) }
     guard let action = try? machine.receivedTrailers(trailers) else { return }
     if case .finish(let status, let source) = action { finish(status, source: source) }
   }
 
   func transferFinished(failure: TransportFailure?) {
-    if let transfer { tokenSent = transfer.tokenSent }
+    if let transfer { (tokenSent, sentToken) = (transfer.tokenSent, transfer.sentToken) }
     transfer = nil
     let error = failure.map {
       GRPCCallStateMachine.TransportError($0.kind.callErrorKind, message: $0.message)
@@ -416,7 +422,7 @@ final class JSONCallHandler: RequestHandler, AgentTransferDelegate {
 
   /// The contract's mapping of a failed call.
   private func errorFor(_ status: GRPCStatus, source: GRPCCallStateMachine.StatusSource) -> GatewayError {
-    server.agentError(status, source: source, tokenSent: tokenSent, pool: pool)
+    server.agentError(status, source: source, tokenSent: tokenSent, sentToken: sentToken, pool: pool)
   }
 }
 

@@ -76,8 +76,10 @@ final class SessionEndpoint: RequestHandler {
       answerState()
     case (.session, "PUT"):
       guard let token = stringMember("token") else { return }
-      guard Session.isValidToken(token), token.utf8.count <= 16 * 1024 else {
-        return fail(badBody("\"token\" must be visible ASCII without spaces"))
+      guard Session.isValidToken(token) else {
+        return fail(
+          badBody(
+            "\"token\" must be 1 to \(Session.maximumTokenLength) visible ASCII characters, no spaces"))
       }
       server.session.store(token: token) { [self] error in written(error) }
     case (.session, _):  // DELETE

@@ -44,7 +44,7 @@ final class SchemaRegistry {
         throw ServerError("cannot read descriptor set \(path): \(error)", exitCode: 78)
       }
     }
-    do { pool = try SchemaPool(fileDescriptorSets: sets) } catch {
+    do { pool = try SchemaPool(fileDescriptorSets: sets, names: descriptorSetPaths) } catch {
       throw ServerError("invalid descriptor set: \(error)", exitCode: 78)
     }
   }

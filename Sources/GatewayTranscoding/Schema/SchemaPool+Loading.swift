@@ -2,19 +2,22 @@ extension SchemaPool {
   /// Loads serialized `google.protobuf.FileDescriptorSet`s (`protoc --include_imports
   /// --descriptor_set_out`), all sets together forming one pool.
   ///
+  /// - Parameter names: what to call each set in errors (its file path), else "descriptor set
+  ///   1", "descriptor set 2", ….
   /// - Throws: `SchemaError` naming the file and symbol: malformed bytes, a missing import,
   ///   a symbol defined twice, a type name that resolves to nothing, a definition protoc
   ///   would refuse, or a limit exceeded.
   public init(
-    fileDescriptorSets: [[UInt8]], limits: SchemaLimits = .default
+    fileDescriptorSets: [[UInt8]], names: [String] = [], limits: SchemaLimits = .default
   ) throws(SchemaError) {
     var files: [[UInt8]] = []
     let decoder = DescriptorDecoder(limits: limits)
     for (index, set) in fileDescriptorSets.enumerated() {
+      let setName = index < names.count ? names[index] : "descriptor set \(index + 1)"
       guard set.count <= limits.maxDescriptorBytes else {
         throw SchemaError(
           .limitExceeded, file: "",
-          "descriptor set \(index + 1) is larger than \(limits.maxDescriptorBytes) bytes")
+          "\(setName) is larger than \(limits.maxDescriptorBytes) bytes")
       }
       let result: Result<[[UInt8]], DescriptorDecodingError> = set.withUnsafeBytes { raw in
         Result { () throws(DescriptorDecodingError) in try decoder.fileSet(raw).map { Array($0) } }
@@ -24,7 +27,7 @@ extension SchemaPool {
       case .failure(let error):
         throw SchemaError(
           .malformedDescriptor, file: "",
-          "descriptor set \(index + 1) is not a valid FileDescriptorSet: \(error.message)")
+          "\(setName) is not a valid FileDescriptorSet: \(error.message)")
       }
     }
     try self.init(fileDescriptorProtos: files, limits: limits)

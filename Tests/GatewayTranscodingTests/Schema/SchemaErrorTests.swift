@@ -121,6 +121,20 @@ private func loadError(_ files: [[UInt8]], sourceLocation: SourceLocation = #_so
       try #require(loadError([Wire.delimited(1, [0xC3, 0x28])])).code == .malformedDescriptor)
   }
 
+  /// A set that is not a FileDescriptorSet is named by the path the caller gave.
+  @Test func malformedSetIsNamedByItsPath() throws {
+    let good = Descriptor.file("a.proto", messages: [Descriptor.message("A")])
+    let set = Wire.delimited(1, good)
+    let named = #expect(throws: SchemaError.self) {
+      try SchemaPool(fileDescriptorSets: [set, [0x0A, 0x05, 0x61]], names: ["/x/good.pb", "/x/bad.pb"])
+    }
+    #expect(named?.description.hasPrefix("/x/bad.pb is not a valid FileDescriptorSet") == true)
+    let unnamed = #expect(throws: SchemaError.self) {
+      try SchemaPool(fileDescriptorSets: [set, [0x0A, 0x05, 0x61]])
+    }
+    #expect(unnamed?.description.hasPrefix("descriptor set 2 is not") == true)
+  }
+
   @Test func nestingBeyondTheLimit() throws {
     var message = Descriptor.message("M")
     for _ in 0..<80 { message = Descriptor.message("M", nested: [message]) }
