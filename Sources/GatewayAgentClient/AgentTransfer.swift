@@ -336,6 +336,9 @@ public final class AgentTransfer {
   private func transportFailure(_ result: CURLcode) -> TransportFailure {
     let detail = errorBuffer.pointee != 0 ? String(cString: errorBuffer) : ""
     var message = detail.isEmpty ? String(cString: curl_easy_strerror(result)) : detail
+    if result == CURLE_COULDNT_CONNECT && !refusedToOpen {
+      message = connectFailureMessage()
+    }
     if result == CURLE_SEND_FAIL_REWIND || (result == CURLE_COULDNT_CONNECT && refusedToOpen) {
       // curl took the connection for dead after the request had gone out (with libcurl 7.88
       // also when the agent answered before the end of a request of unknown length and curl
@@ -365,6 +368,17 @@ public final class AgentTransfer {
 
 @available(*, unavailable)
 extension AgentTransfer: Sendable {}
+
+extension AgentTransfer {
+  /// "cannot connect to unix:/run/agent.sock: No such file or directory": curl's
+  /// own text names `localhost port 80` for a Unix socket, which points the reader nowhere.
+  fileprivate func connectFailureMessage() -> String {
+    var osErrno = 0
+    _ = cgw_curl_easy_getinfo_long(easy, CURLINFO_OS_ERRNO, &osErrno)
+    let reason = osErrno != 0 ? String(cString: strerror(Int32(osErrno))) : "connection failed"
+    return "cannot connect to \(client.configuration.address): \(reason)"
+  }
+}
 
 private func check(_ code: CURLcode) throws(CurlError) {
   guard code == CURLE_OK else { throw CurlError(code: code) }

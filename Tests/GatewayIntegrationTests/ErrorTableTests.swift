@@ -406,6 +406,10 @@ struct AgentUnreachableTests {
         ExpectedError(http: 503, type: "ErrorGatewayAgentUnavailable", code: "unavailable", exitCode: 69))
       #expect(result.header("Retry-After") == "1")
       #expect(error["grpcStatus"] == nil)
+      // Names the agent as configured, not curl's "localhost port 80".
+      let message = try #require(error["message"] as? String)
+      #expect(message.contains("cannot connect to unix:\(fixture.agent.socketPath): "), "\(message)")
+      #expect(!message.contains("port 80"), "\(message)")
     }
   }
 }

@@ -48,6 +48,24 @@ struct GRPCWebCallTests {
     #expect(web.trailerFrames == 1)
   }
 
+  /// What `base64` (coreutils) prints, 76-column lines and a final newline, is a valid body.
+  @Test func textModeTakesWrappedBase64() throws {
+    let fixture = try Fixture()
+    var control = ProtoWriter()
+    control.uint(1, 3)
+    control.uint(2, 7)
+    control.string(6, String(repeating: "A", count: 200))  // long enough to wrap
+    let encoded = Data(GRPCWeb.frame(control.bytes)).base64EncodedString(
+      options: [.lineLength76Characters, .endLineWithLineFeed]) + "\n"
+    #expect(encoded.contains("\n"))
+    let result = try Curl.run(
+      socket: fixture.gateway.socketPath, path: "/polykey.v1.TestService/Control",
+      headers: ["Content-Type: application/grpc-web-text"], body: Array(encoded.utf8))
+    #expect(result.status == 200)
+    #expect(result.header("Content-Type") == "application/grpc-web-text")
+    #expect(result.text.hasPrefix("AAAAA"), "a message frame first: \(result.text.prefix(40))")
+  }
+
   @Test func textModeIsBase64BothWays() throws {
     let fixture = try Fixture()
     var control = ProtoWriter()

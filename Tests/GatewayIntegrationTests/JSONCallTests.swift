@@ -67,6 +67,19 @@ struct JSONCallTests {
     #expect(reply["authorization_count"] == nil && reply["authorizationCount"] == nil)
   }
 
+  @Test func anOptionValueThatIsNotABooleanIs400() throws {
+    let fixture = try Fixture()
+    let result = try fixture.json("/polykey.v1.TestService/Echo?proto_names=yes", "{}")
+    #expect(result.status == 400, "\(result.text)")
+    let error = try #require(try jsonObject(result)["error"] as? [String: Any])
+    #expect(error["exitCode"] as? Int == 65)
+    #expect((error["message"] as? String)?.contains("proto_names") == true)
+    // `=false` and unrelated parameters are fine.
+    let plain = try fixture.json("/polykey.v1.TestService/Echo?proto_names=false&x=1", "{}")
+    #expect(plain.status == 200, "\(plain.text)")
+    #expect(try jsonObject(plain)["authOutcome"] as? String == "AUTH_OUTCOME_NONE")
+  }
+
   @Test func leadingAndTrailingMetadataComeBackAsHeaders() throws {
     let fixture = try Fixture()
     let body = """

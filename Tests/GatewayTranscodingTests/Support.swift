@@ -8,11 +8,17 @@ enum Fixtures {
   static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent()
 
-  /// `/work/shared/conformance/…` beside the repository.
+  /// `../shared/conformance/…` beside the repository when there is one (the suite's own copy),
+  /// else the copy kept in `Tests/Conformance/` so a clean clone anywhere runs these tests.
   static func conformanceSet(_ name: String) -> [UInt8]? {
-    let url = repository.deletingLastPathComponent().appendingPathComponent(
-      "shared/conformance/\(name)")
-    return (try? Data(contentsOf: url)).map { [UInt8]($0) }
+    let candidates = [
+      repository.deletingLastPathComponent().appendingPathComponent("shared/conformance/\(name)"),
+      repository.appendingPathComponent("Tests/Conformance/\(name)"),
+    ]
+    for url in candidates {
+      if let data = try? Data(contentsOf: url) { return [UInt8](data) }
+    }
+    return nil
   }
 
   /// `Tests/ReferenceAgent/gen/polykey.binpb`, made by `Tests/ReferenceAgent/setup.sh`.

@@ -6,8 +6,9 @@ import GatewayCore
 /// stream, since a client may encode each frame separately and concatenate the results
 /// (grpc-web's text mode). Characters of an incomplete group are carried to the next chunk, so
 /// any split of the body decodes the same. At the end, a left-over partial group is an error:
-/// padding is mandatory at the end, as in envoy's grpc_web filter. Whitespace is not allowed.
-/// Errors are sticky.
+/// padding is mandatory at the end, as in envoy's grpc_web filter. Line breaks, spaces and tabs
+/// are skipped wherever they appear, so `base64 < frames` (76-column lines, a final newline)
+/// works as a body. Errors are sticky.
 public struct GRPCWebTextDecoder: Sendable {
   /// Up to 3 characters of an incomplete group.
   private var carry: [UInt8] = []
@@ -23,6 +24,24 @@ public struct GRPCWebTextDecoder: Sendable {
     throws(GRPCError)
   {
     if let error { throw error }
+    if chunk.contains(where: Self.isWhitespace) {
+      let compact = chunk.filter { !Self.isWhitespace($0) }
+      try compact.withUnsafeBytes { raw in
+        Result { () throws(GRPCError) in try decodeCompact(raw, &output) }
+      }.get()
+    } else {
+      try decodeCompact(chunk, &output)
+    }
+  }
+
+  private static func isWhitespace(_ byte: UInt8) -> Bool {
+    byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") || byte == UInt8(ascii: " ")
+      || byte == UInt8(ascii: "\t")
+  }
+
+  private mutating func decodeCompact(
+    _ chunk: UnsafeRawBufferPointer, _ output: inout [UInt8]
+  ) throws(GRPCError) {
     var input = chunk[...]
     if !carry.isEmpty {
       let needed = 4 - carry.count

@@ -1,12 +1,13 @@
 import GatewayAgentClient
 import GatewayCore
+import GatewaySession
 import Glibc
 
 extension Configuration {
   /// The option table: parsing and `--help` both come from it.
   static let options: [Option] = [
     Option("--listen", env: "SESSION_GATEWAY_LISTEN", value: "PATH",
-      "Unix socket to serve (default $XDG_RUNTIME_DIR/session-gateway.sock, else /tmp/session-gateway-<uid>/)"
+      "Unix socket to serve (default $XDG_RUNTIME_DIR/session-gateway.sock, else /tmp/session-gateway-<uid>/session-gateway.sock)"
     ) { config, value throws(ConfigurationError) in config.listenPath = value },
     Option("--agent", env: "SESSION_GATEWAY_AGENT", value: "ADDRESS",
       "the agent: unix:/path (h2c), http://host:port (h2c), https://host:port (TLS, ALPN h2); required"
@@ -29,7 +30,18 @@ extension Configuration {
     ) { config, value throws(ConfigurationError) in config.passwordFile = value },
     Option("--token", env: "PK_TOKEN", value: "TOKEN",
       "initial session token, written to the token file at start"
-    ) { config, value throws(ConfigurationError) in config.initialToken = value },
+    ) { config, value throws(ConfigurationError) in
+      // `PK_TOKEN=$(cat token)` is fine; a trailing newline is not part of the token.
+      var bytes = value.utf8[...]
+      while let first = bytes.first, first <= 0x20 { bytes = bytes.dropFirst() }
+      while let last = bytes.last, last <= 0x20 { bytes = bytes.dropLast() }
+      let token = String(decoding: bytes, as: UTF8.self)
+      guard Session.isValidToken(token) else {
+        throw ConfigurationError(
+          "--token/PK_TOKEN: not a token (1 to \(Session.maximumTokenLength) visible ASCII characters)")
+      }
+      config.initialToken = token
+    },
     Option("--unlock-method", env: "SESSION_GATEWAY_UNLOCK_METHOD", value: "PATH",
       "gRPC method that exchanges a password for a token (default /polykey.v1.ClientService/SessionsUnlock)"
     ) { config, value throws(ConfigurationError) in config.unlockMethod = value },
@@ -157,7 +169,9 @@ extension Configuration {
   static var helpText: String {
     var text = """
       session-gateway \(GatewayVersion.number): owns an agent session and serves it to local tools
-      as HTTP/1.1 on a Unix socket (gRPC-Web; JSON calls are next), calling the agent over gRPC.
+      as HTTP/1.1 on a Unix socket (JSON calls and gRPC-Web), calling the agent over gRPC with the
+      session's token, storing the tokens it hands back. Endpoints: GET /-/methods, /-/session,
+      /-/health, /-/metrics; README.md has a curl example for each.
 
       usage: session-gateway --agent ADDRESS [options]
 

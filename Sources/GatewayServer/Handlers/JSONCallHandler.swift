@@ -63,6 +63,10 @@ final class JSONCallHandler: RequestHandler, AgentTransferDelegate {
       handler.fail(.gateway("InvalidTimeout", .invalidArgument, "invalid Grpc-Timeout header: \(invalid)"))
       return nil
     }
+    if let invalid = handler.options.invalid {
+      handler.fail(handler.invalidRequest(invalid))
+      return nil
+    }
     if let invalid = handler.callMetadata.invalidAuthorization {
       handler.fail(handler.invalidRequest(invalid))
       return nil
@@ -428,21 +432,34 @@ final class JSONCallHandler: RequestHandler, AgentTransferDelegate {
 
 /// Per-call JSON options, from the query string: `?proto_names` writes the .proto field names,
 /// `?omit_defaults` leaves out fields holding their default value, `?ignore_unknown_fields`
-/// skips request keys that name no field. Each takes an optional `=true|false|1|0`.
+/// skips request keys that name no field. Each takes an optional `=true|false|1|0`; any other
+/// value is an error (`invalid`), so a typo does not silently mean false. Other parameters are
+/// ignored.
 struct JSONCallOptions {
   var encoding = JSONEncodingOptions()
   var ignoreUnknownFields = false
+  /// What was wrong with the query, for a 400.
+  var invalid: String?
 
   init(target: String) {
     guard let query = target.split(separator: "?", maxSplits: 1).dropFirst().first else { return }
     for pair in query.split(separator: "&") {
       let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-      let value = parts.count == 1 || ["true", "1", ""].contains(parts[1].lowercased())
+      guard ["proto_names", "omit_defaults", "ignore_unknown_fields"].contains(parts[0]) else {
+        continue
+      }
+      let value: Bool
+      switch parts.count == 1 ? "" : parts[1].lowercased() {
+      case "", "true", "1": value = true
+      case "false", "0": value = false
+      default:
+        invalid = "query parameter \(parts[0]): expected true, false, 1 or 0, got '\(parts[1])'"
+        continue
+      }
       switch parts[0] {
       case "proto_names": encoding.useProtoNames = value
       case "omit_defaults": encoding.emitDefaultValues = !value
-      case "ignore_unknown_fields": ignoreUnknownFields = value
-      default: continue
+      default: ignoreUnknownFields = value
       }
     }
   }

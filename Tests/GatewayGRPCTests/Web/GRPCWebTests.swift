@@ -64,7 +64,7 @@ import Testing
     #expect(error?.code == .truncatedBase64)
   }
 
-  @Test(arguments: ["AA=A", "A===", "====", "AA AA===", "AAA\n", "AA-_", "=AAA", "AAAA!AAA"])
+  @Test(arguments: ["AA=A", "A===", "====", "AA A*AA=", "AA-_", "=AAA", "AAAA!AAA", "AA\0A"])
   func invalidGroupsFail(text: String) {
     var decoder = GRPCWebTextDecoder()
     var out: [UInt8] = []
@@ -75,6 +75,31 @@ import Testing
     #expect(error?.code == .invalidBase64)
     // Sticky.
     #expect(throws: GRPCError.self) { try decoder.decode(Array("AAAA".utf8), appendingTo: &out) }
+  }
+
+  /// What `base64` prints: 76-column lines and a final newline; CRLF and spaces likewise.
+  @Test(arguments: ["\n", "\r\n", " ", "\t"])
+  func whitespaceIsSkipped(separator: String) throws {
+    let encoded = Base64.encode(Self.frame1 + Self.frame2 + [1, 2, 3])
+    var wrapped = ""
+    for (index, character) in encoded.enumerated() {
+      if index > 0 && index % 5 == 0 { wrapped += separator }
+      wrapped.append(character)
+    }
+    wrapped += separator
+    let bytes = Array(wrapped.utf8)
+    for split in [1, 3, 7, bytes.count] {
+      var decoder = GRPCWebTextDecoder()
+      var out: [UInt8] = []
+      var index = 0
+      while index < bytes.count {
+        let end = min(index + split, bytes.count)
+        try decoder.decode(Array(bytes[index..<end]), appendingTo: &out)
+        index = end
+      }
+      try decoder.finish()
+      #expect(out == Self.frame1 + Self.frame2 + [1, 2, 3], "split \(split)")
+    }
   }
 
   @Test func emptyBodyIsFine() throws {
