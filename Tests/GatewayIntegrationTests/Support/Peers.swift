@@ -37,7 +37,8 @@ final class Gateway {
       TestPaths.gatewayBinary,
       ["--agent", agent, "--listen", socketPath, "--token-file", self.tokenFile,
        "--log-level", "debug"] + arguments,
-      directory: directory, name: "gateway",
+      directory: directory,
+      name: URL(fileURLWithPath: socketPath).deletingPathExtension().lastPathComponent,
       environment: environment.map { ProcessInfo.processInfo.environment.merging($0) { $1 } })
     // Listening, not just bound: `bind` creates the file before `listen`, and a connect in
     // between is refused (seen under CPU load).
@@ -46,7 +47,7 @@ final class Gateway {
 
   /// Whether a Unix socket at `path` is listening (`__SO_ACCEPTCON` in `/proc/net/unix`).
   static func isListening(_ path: String) -> Bool {
-    guard let table = try? String(contentsOfFile: "/proc/net/unix", encoding: .utf8) else {
+    guard let table = readWhole("/proc/net/unix") else {
       return FileManager.default.fileExists(atPath: path)
     }
     return table.split(separator: "\n").contains { line in
@@ -55,6 +56,23 @@ final class Gateway {
         return false
       }
       return flags & 0x10000 != 0
+    }
+  }
+
+  /// A procfs file read to its end: Foundation's `String(contentsOfFile:)` trusts the size of 0
+  /// that procfs reports and returns only the first page (about 40 sockets of the table), so on
+  /// a busy machine the gateway's socket was often not in what it read.
+  static func readWhole(_ path: String) -> String? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+      let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+      if count < 0 && errno == EINTR { continue }
+      guard count > 0 else { return count == 0 ? String(decoding: bytes, as: UTF8.self) : nil }
+      bytes += chunk[..<count]
     }
   }
 
