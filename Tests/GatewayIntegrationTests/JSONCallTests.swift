@@ -93,6 +93,32 @@ struct JSONCallTests {
     #expect(try jsonObject(result)["index"] as? Int == 0)
   }
 
+  /// A `Grpc-Metadata-*-Bin` value must be base64 (padded or not, as gRPC accepts): anything
+  /// else is a 400 naming the header, before the call, instead of reaching the agent as is.
+  @Test func invalidBase64InABinaryMetadataHeaderIs400() throws {
+    let fixture = try Fixture()
+    for value in ["not base64!", "AAE=x", "A"] {
+      let result = try fixture.json(
+        "/polykey.v1.TestService/Echo", #"{"requireAuth": false}"#,
+        headers: ["Grpc-Metadata-X-Trace-Bin: \(value)"])
+      #expect(result.status == 400, "\(value): \(result.text)")
+      let error = try errorObject(result)
+      #expect(error["type"] as? String == "ErrorGatewayInvalidRequest")
+      #expect(error["exitCode"] as? Int == 65)
+      let message = error["message"] as? String ?? ""
+      #expect(message.contains("Grpc-Metadata-X-Trace-Bin"), "\(message)")
+    }
+    // Padded and unpadded both reach the agent, which decodes them (echoed back re-encoded).
+    for value in ["AAEC/w==", "AAEC/w"] {
+      let result = try fixture.json(
+        "/polykey.v1.TestService/ControlUnary", #"{"echoMetadataInTrailers": true}"#,
+        headers: ["Grpc-Metadata-X-Trace-Bin: \(value)"])
+      #expect(result.status == 200, "\(value): \(result.text)")
+      let echoed = result.header("Grpc-Trailer-X-Trace-Bin") ?? ""
+      #expect(Base64Check.decode(echoed) == [0, 1, 2, 255], "\(echoed)")
+    }
+  }
+
   @Test func emptyBodyAndCurlFormContentTypeAreAnEmptyMessage() throws {
     let fixture = try Fixture()
     let empty = try fixture.json("/polykey.v1.TestService/Echo", "", contentType: nil)
@@ -295,5 +321,13 @@ struct JSONCallTests {
     #expect(exit == 78)
     #expect(message.contains("polykey/v1/client_service.proto"), "\(message)")
     #expect(message.contains("google/protobuf/empty.proto, which is not in the descriptor set"), "\(message)")
+  }
+}
+
+/// Decodes base64 padded or not (what an agent may send back).
+enum Base64Check {
+  static func decode(_ text: String) -> [UInt8]? {
+    let padded = text + String(repeating: "=", count: (4 - text.count % 4) % 4)
+    return Data(base64Encoded: padded).map { Array($0) }
   }
 }

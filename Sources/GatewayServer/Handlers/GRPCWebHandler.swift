@@ -50,7 +50,7 @@ final class GRPCWebHandler: RequestHandler, AgentTransferDelegate {
       handler.finish(GRPCStatus(code: .invalidArgument, message: "invalid Grpc-Timeout header"))
       return nil
     }
-    if let invalid = call.invalidAuthorization {
+    if let invalid = call.invalidAuthorization ?? call.invalidMetadata {
       handler.finish(GRPCStatus(code: .invalidArgument, message: invalid))
       return nil
     }
