@@ -303,6 +303,30 @@ struct JSONCallTests {
     #expect(try methods().contains("polykey.v1.TestService"))
   }
 
+  /// Reflection that lists the services but answers every file lookup with an error: their
+  /// methods are unknown, not missing, so a call is 503 (schemas unavailable), not 404; a
+  /// service the agent did not list is still 404.
+  @Test(arguments: ["error", "empty"])
+  func reflectionThatGivesNoSchemaIs503(mode: String) throws {
+    let directory = try TemporaryDirectory()
+    let agent = try HostileAgent(directory: directory, reflection: mode)
+    let gateway = try Gateway(agent: agent.address, directory: directory)
+    let result = try Curl.run(
+      socket: gateway.socketPath, path: "/polykey.v1.TestService/Echo", body: Array("{}".utf8))
+    #expect(result.status == 503, "\(result.text)")
+    #expect(result.header("X-Exit-Code") == "69")
+    let error = try errorObject(result)
+    #expect(error["code"] as? String == "unavailable")
+    let message = error["message"] as? String ?? ""
+    #expect(message.contains("schemas are unavailable"), "\(message)")
+    #expect(message.contains("polykey.v1.TestService"), "\(message)")
+    if mode == "error" { #expect(message.contains("nope"), "\(message)") }
+    let unlisted = try Curl.run(
+      socket: gateway.socketPath, path: "/no.such.Service/Echo", body: Array("{}".utf8))
+    #expect(unlisted.status == 404, "\(unlisted.text)")
+    #expect(gateway.log.contains("reflection gave no schema for some services"))
+  }
+
   @Test func aBrokenDescriptorSetStopsTheGatewayNamingTheFileAndSymbol() throws {
     let directory = try TemporaryDirectory()
     // client_service.proto without the files it imports.
