@@ -327,6 +327,40 @@ struct JSONCallTests {
     #expect(gateway.log.contains("reflection gave no schema for some services"))
   }
 
+  /// An empty descriptor set file is a valid, empty FileDescriptorSet: the gateway starts, and
+  /// warns naming the file, since JSON calls then have nothing to call.
+  @Test func aDescriptorSetWithoutServicesIsAWarningNamingTheFile() throws {
+    let directory = try TemporaryDirectory()
+    let agent = try ReferenceAgent(directory: directory)
+    let empty = directory.file("empty.binpb")
+    #expect(FileManager.default.createFile(atPath: empty, contents: Data()))
+    let gateway = try Gateway(
+      agent: agent.address, directory: directory, arguments: ["--descriptor-set", empty])
+    let result = try Curl.run(
+      socket: gateway.socketPath, path: "/polykey.v1.TestService/Echo", body: Array("{}".utf8))
+    #expect(result.status == 404, "\(result.text)")
+    let log = gateway.log
+    #expect(log.contains("descriptor set holds no services path=\(empty)"), "\(log)")
+    #expect(log.contains("no services in the descriptor sets"), "\(log)")
+  }
+
+  /// With a set that has services beside it, only the empty one is named.
+  @Test func onlyTheSetWithoutServicesIsNamed() throws {
+    let directory = try TemporaryDirectory()
+    let agent = try ReferenceAgent(directory: directory)
+    let empty = directory.file("empty.binpb")
+    #expect(FileManager.default.createFile(atPath: empty, contents: Data()))
+    let gateway = try Gateway(
+      agent: agent.address, directory: directory,
+      arguments: ["--descriptor-set", Fixture.descriptorSet, "--descriptor-set", empty])
+    #expect(try Curl.run(
+      socket: gateway.socketPath, path: "/polykey.v1.TestService/Echo", body: Array("{}".utf8)).status == 200)
+    let log = gateway.log
+    #expect(log.contains("descriptor set holds no services path=\(empty)"), "\(log)")
+    #expect(!log.contains("path=\(Fixture.descriptorSet)"), "\(log)")
+    #expect(!log.contains("no services in the descriptor sets"), "\(log)")
+  }
+
   @Test func aBrokenDescriptorSetStopsTheGatewayNamingTheFileAndSymbol() throws {
     let directory = try TemporaryDirectory()
     // client_service.proto without the files it imports.

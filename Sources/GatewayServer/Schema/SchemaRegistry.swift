@@ -50,12 +50,24 @@ final class SchemaRegistry {
     do { pool = try SchemaPool(fileDescriptorSets: sets, names: descriptorSetPaths) } catch {
       throw ServerError("invalid descriptor set: \(error)", exitCode: 78)
     }
+    setsWithoutServices = pool.setsWithoutServices(sets, names: descriptorSetPaths)
   }
 
-  /// Starts the first reflection fetch (no-op with descriptor sets).
+  /// Descriptor set files that define no service (an empty file is a valid, empty set): they
+  /// load, but give JSON calls nothing to call, so the start logs a warning naming each.
+  private(set) var setsWithoutServices: [String] = []
+
+  /// Starts the first reflection fetch; with descriptor sets, warns about those holding no
+  /// services.
   func start(server: Server) {
     self.server = server
-    if usesReflection { beginFetch() }
+    if usesReflection { return beginFetch() }
+    for path in setsWithoutServices {
+      server.logger.warning("descriptor set holds no services", ["path": path])
+    }
+    if pool.services.isEmpty {
+      server.logger.warning("no services in the descriptor sets: every JSON call answers 404")
+    }
   }
 
   /// Finds `path`, fetching the schemas again first when reflection is used and the method is
