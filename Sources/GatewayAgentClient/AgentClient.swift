@@ -45,6 +45,9 @@ public final class AgentClient {
   /// Sockets curl closed during the current pass (the outermost `withCurl`): a transfer that
   /// ended "cleanly" in a pass that closed the connection may have been cut off by it.
   private var socketsClosedInPass = 0
+  /// Set while finished transfers are handed out: a delegate may drive curl again (a pause, a
+  /// retry), and that must not reset `socketsClosedInPass` for the transfers still to come.
+  private var draining = false
   /// Counters for metrics: transfers started, and connections curl opened.
   public private(set) var transfersStarted = 0
   public private(set) var connectionsOpened = 0
@@ -235,7 +238,7 @@ public final class AgentClient {
   /// Runs `body` with the re-entrancy guard set; curl callbacks happen only inside it.
   func withCurl(_ body: () -> Void) {
     let wasInside = insideCurl
-    if !wasInside { socketsClosedInPass = 0 }
+    if !wasInside && !draining { socketsClosedInPass = 0 }
     insideCurl = true
     body()
     insideCurl = wasInside
@@ -292,6 +295,9 @@ public final class AgentClient {
 
   /// Hands every finished transfer to its delegate.
   private func drainCompletions() {
+    let wasDraining = draining
+    draining = true
+    defer { draining = wasDraining }
     var remaining: Int32 = 0
     while let message = curl_multi_info_read(multi, &remaining) {
       guard cgw_curl_msg_is_done(message) != 0, let easy = cgw_curl_msg_easy(message) else {
