@@ -42,6 +42,12 @@ public final class AgentClient {
   private var idleEasyHandles: [UnsafeMutableRawPointer] = []
   /// Set while curl is running our callbacks: curl must not be re-entered then.
   private(set) var insideCurl = false
+  /// Sockets curl closed during the current pass (the outermost `withCurl`): a transfer that
+  /// ended "cleanly" in a pass that closed the connection may have been cut off by it.
+  private var socketsClosedInPass = 0
+  /// Set while finished transfers are handed out: a delegate may drive curl again (a pause, a
+  /// retry), and that must not reset `socketsClosedInPass` for the transfers still to come.
+  private var draining = false
   /// Counters for metrics: transfers started, and connections curl opened.
   public private(set) var transfersStarted = 0
   public private(set) var connectionsOpened = 0
@@ -232,6 +238,7 @@ public final class AgentClient {
   /// Runs `body` with the re-entrancy guard set; curl callbacks happen only inside it.
   func withCurl(_ body: () -> Void) {
     let wasInside = insideCurl
+    if !wasInside && !draining { socketsClosedInPass = 0 }
     insideCurl = true
     body()
     insideCurl = wasInside
@@ -288,6 +295,9 @@ public final class AgentClient {
 
   /// Hands every finished transfer to its delegate.
   private func drainCompletions() {
+    let wasDraining = draining
+    draining = true
+    defer { draining = wasDraining }
     var remaining: Int32 = 0
     while let message = curl_multi_info_read(multi, &remaining) {
       guard cgw_curl_msg_is_done(message) != 0, let easy = cgw_curl_msg_easy(message) else {
@@ -310,13 +320,14 @@ public final class AgentClient {
       // Refused after some of the body went out: curl was sending the request again because it
       // took the connection for dead. The call ends (`AgentTransfer.transportFailure`).
       if transfer.refusedToOpen || Self.isConnectionFailure(result) { connectionFailed() }
-      transfer.complete(result: result)
+      transfer.complete(result: result, connectionClosed: socketsClosedInPass > 0)
     }
   }
 
   /// Forgets a socket curl is about to close, so its number can be reused safely.
   fileprivate func curlClosesSocket(_ fd: Int32) {
     if let id = socketRegistrations.removeValue(forKey: fd) { loop.deregister(id) }
+    socketsClosedInPass += 1
     openSockets -= 1
     if openSockets <= 0 {
       openSockets = 0
@@ -358,7 +369,8 @@ private func agentClientTimerCallback(
 /// curl opens its sockets through here (userdata: the transfer that wants the connection), so
 /// the client knows when a connection exists and can refuse one opened without prior knowledge.
 func agentClientOpenSocket(
-  clientp: UnsafeMutableRawPointer?, purpose: curlsocktype, address: UnsafeMutablePointer<curl_sockaddr>?
+  clientp: UnsafeMutableRawPointer?, purpose: curlsocktype,
+  address: UnsafeMutablePointer<curl_sockaddr>?
 ) -> curl_socket_t {
   guard let address, let clientp else { return CURL_SOCKET_BAD }
   let transfer = Unmanaged<AgentTransfer>.fromOpaque(clientp).takeUnretainedValue()

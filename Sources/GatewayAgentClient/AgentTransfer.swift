@@ -63,7 +63,8 @@ public final class AgentTransfer {
     errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
     errorBuffer.initialize(to: 0)
     do {
-      try configure(url: url, headers: headers, bodyLength: bodyLength, timeout: timeoutMilliseconds)
+      try configure(
+        url: url, headers: headers, bodyLength: bodyLength, timeout: timeoutMilliseconds)
     } catch {
       release(reusable: false)
       throw error
@@ -317,7 +318,9 @@ public final class AgentTransfer {
 
   /// curl finished the transfer (or it never started: `CURLE_COULDNT_CONNECT` for a transfer
   /// that could not be added); tell the delegate how.
-  func complete(result: CURLcode) {
+  ///
+  /// - Parameter connectionClosed: curl closed a connection in the pass that ended the transfer.
+  func complete(result: CURLcode, connectionClosed: Bool = false) {
     client.transferEnded(self)
     guard let delegate else {
       release(reusable: result == CURLE_OK)
@@ -328,9 +331,37 @@ public final class AgentTransfer {
       delegate.transferReceivedHead(status: responseStatus, headers: responseHeaders)
     }
     if !trailers.isEmpty { delegate.transferReceivedTrailers(trailers) }
-    let failure = result == CURLE_OK ? nil : transportFailure(result)
-    release(reusable: result == CURLE_OK)
+    let failure: TransportFailure?
+    if metadataRefused(result: result, connectionClosed: connectionClosed) {
+      failure = TransportFailure(
+        kind: .metadataTooLarge,
+        message: "libcurl refused the agent's metadata and closed the connection")
+    } else {
+      failure = result == CURLE_OK ? nil : transportFailure(result)
+    }
+    release(reusable: result == CURLE_OK && failure == nil)
     delegate.transferFinished(failure: failure)
+  }
+
+  /// Whether libcurl 7.88 refused a header block from the agent as over its HTTP/2 limits.
+  ///
+  /// A block over 128 KiB (curl's `DYN_H2_HEADERS`/`DYN_H2_TRAILERS`) fails curl's header
+  /// callback: nghttp2 returns -902 and curl reports that text. An entry over 64 KiB (nghttp2's
+  /// `NGHTTP2_HD_MAX_NV`) makes nghttp2 end the whole connection (COMPRESSION_ERROR), and curl
+  /// 7.88 ends its streams as if they were complete: "Empty reply from server" before a head,
+  /// `CURLE_OK` without trailers after one, with the connection closed in the same pass. A
+  /// gRPC answer always ends with a status, so that last pattern is not a normal end.
+  private func metadataRefused(result: CURLcode, connectionClosed: Bool) -> Bool {
+    switch result {
+    case CURLE_OK:
+      return connectionClosed && responseStatus != 0 && trailers.isEmpty
+        && responseHeaders[first: "grpc-status"] == nil
+    case CURLE_GOT_NOTHING:
+      return connectionClosed && responseStatus == 0
+    default:
+      return errorBuffer.pointee != 0
+        && String(cString: errorBuffer).contains("nghttp2_session_mem_recv() returned -902")
+    }
   }
 
   private func transportFailure(_ result: CURLcode) -> TransportFailure {
@@ -343,7 +374,11 @@ public final class AgentTransfer {
       // curl took the connection for dead after the request had gone out (with libcurl 7.88
       // also when the agent answered before the end of a request of unknown length and curl
       // dropped that answer) and would send it again; a call the agent may have run is not.
-      message = "the agent connection failed after the request was sent; not sent again, as "
+      // When we refused the new connection, curl's text ("Failed to connect to localhost port
+      // 80") is about that refusal, not the agent.
+      if refusedToOpen { message = "curl wanted a new connection to send it again" }
+      message =
+        "the agent connection failed after the request was sent; not sent again, as "
         + "the agent may have run the call (\(message))"
     }
     let streamClosed = result == CURLE_HTTP2_STREAM && detail.isEmpty  // "stream N closed"
@@ -351,7 +386,8 @@ public final class AgentTransfer {
       // The stream ended cleanly without a response head: the agent answered before the end
       // of the request body and reset the stream, and libcurl 7.88 dropped the answer that
       // came with the reset (http2.c, cf_h2_recv: "stream->reset" discards what is buffered).
-      message = "the agent ended the call before its request body was complete, and libcurl "
+      message =
+        "the agent ended the call before its request body was complete, and libcurl "
         + "7.88 lost the answer (\(message))"
     }
     let kind: TransportFailure.Kind
@@ -412,5 +448,6 @@ private func agentTransferRead(
   buffer: UnsafeMutablePointer<CChar>?, size: Int, count: Int, userdata: UnsafeMutableRawPointer?
 ) -> Int {
   guard let transfer = transfer(userdata) else { return Int(CURL_READFUNC_ABORT) }
-  return transfer.readRequest(into: UnsafeMutableRawBufferPointer(start: buffer, count: size * count))
+  return transfer.readRequest(
+    into: UnsafeMutableRawBufferPointer(start: buffer, count: size * count))
 }

@@ -20,6 +20,9 @@ public struct TransportFailure: Error, Sendable, CustomStringConvertible {
     case cancelled
     /// The response broke HTTP/2 or a limit (gRPC INTERNAL).
     case protocolViolation
+    /// libcurl refused the agent's response headers or trailers as over its HTTP/2 limits
+    /// (64 KiB an entry, 128 KiB a block) and closed the connection (gRPC RESOURCE_EXHAUSTED).
+    case metadataTooLarge
   }
 
   public let kind: Kind

@@ -28,6 +28,7 @@ public import GatewayCore
 /// - the transfer ends cleanly without trailers: INTERNAL, as grpc-go ("server closed the stream
 ///   without sending trailers") and gRPC's RST_STREAM(NO_ERROR) row; the call may have run, so
 ///   not UNAVAILABLE, which would suggest a safe retry;
+/// - response headers or trailers over libcurl's limits: RESOURCE_EXHAUSTED, naming the block;
 /// - trailers with OK while a message is cut off: INTERNAL;
 /// - a message over the limit, before or after inflating: RESOURCE_EXHAUSTED; an invalid frame
 ///   flag or corrupt compressed data: INTERNAL; an unsupported `grpc-encoding`: UNIMPLEMENTED;
@@ -78,6 +79,11 @@ public struct GRPCCallStateMachine: Sendable {
       case cancelled
       /// HTTP/2 framing or protocol error: INTERNAL.
       case protocolError
+      /// The agent's response headers or trailers were over libcurl's HTTP/2 limits (64 KiB an
+      /// entry, nghttp2's; 128 KiB a block, curl's), so libcurl dropped them and closed the
+      /// connection: RESOURCE_EXHAUSTED, as grpc-core reports metadata over its limit ("received
+      /// trailing metadata size exceeds limit"), and as this machine reports an oversize message.
+      case metadataTooLarge
       /// Anything else from the transport: UNAVAILABLE.
       case other
     }
@@ -96,6 +102,7 @@ public struct GRPCCallStateMachine: Sendable {
       case .timedOut: .deadlineExceeded
       case .cancelled: .cancelled
       case .protocolError: .internal
+      case .metadataTooLarge: .resourceExhausted
       }
     }
   }
@@ -312,7 +319,14 @@ public struct GRPCCallStateMachine: Sendable {
       break
     }
     let status: GRPCStatus
-    if let transportError {
+    if let transportError, transportError.kind == .metadataTooLarge {
+      // Which block it was follows from where the call is: the trailers once a head came.
+      let block = headReceived ? "trailers" : "response headers"
+      status = GRPCStatus(
+        code: transportError.statusCode,
+        message: "the agent's \(block) exceeded libcurl's HTTP/2 limits (64 KiB an entry, "
+          + "128 KiB in all), and the agent connection was closed")
+    } else if let transportError {
       let detail = transportError.message.isEmpty ? "" : ": \(transportError.message)"
       status = GRPCStatus(
         code: transportError.statusCode, message: "transport error talking to the agent\(detail)")

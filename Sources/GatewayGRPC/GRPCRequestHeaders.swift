@@ -91,6 +91,10 @@ public struct GRPCRequestHeaders: Sendable, Equatable {
       guard Self.isValidValue(entry.value) else {
         throw GRPCError(code: .invalidMetadata, message: "invalid value for metadata \(entry.name)")
       }
+      if entry.name.hasSuffix("-bin"), !Self.isValidBinaryValue(entry.value) {
+        throw GRPCError(
+          code: .invalidMetadata, message: "invalid base64 in binary metadata \(entry.name)")
+      }
       fields.append(Field(entry.name, entry.value))
     }
     self.fields = fields
@@ -133,6 +137,14 @@ public struct GRPCRequestHeaders: Sendable, Equatable {
       default: false
       }
     }
+  }
+
+  /// Whether `value` can be a binary (`-bin`) metadata value: standard base64, padded or not,
+  /// as gRPC receivers must accept. A comma-joined list is refused: PROTOCOL-HTTP2 lets
+  /// duplicate binary headers be joined with ",", but grpc-core and grpc-go agents fail such a
+  /// value ("illegal base64 encoding"); a caller sends two headers instead.
+  public static func isValidBinaryValue(_ value: String) -> Bool {
+    value.isEmpty || Base64.decode(value) != nil
   }
 
   /// gRPC's ASCII-Value range, `%x20-%x7E` (so never CR, LF or NUL).

@@ -49,6 +49,12 @@ public final class Server {
     } catch {
       throw ServerError("cannot read the password file: \(error)")
     }
+    // A password that cannot be sent is a configuration error, found now rather than by the
+    // first self-recovery (EX_CONFIG, as a broken descriptor set).
+    if let password, let problem = UnlockPassword.problem(password) {
+      let source = configuration.passwordFile.map { "the password in \($0)" } ?? "PK_PASSWORD"
+      throw ServerError("\(source) \(problem)", exitCode: 78)
+    }
     let loopHandle = loop.handle
     session.writeInBackground { work in loopHandle.execute(work) }
     session.onError = { [logger] error in

@@ -240,6 +240,36 @@ import Testing
     }
   }
 
+  /// libcurl refused the agent's metadata (over 64 KiB an entry or 128 KiB a block): the
+  /// status says which block, not "closed without trailers" or "unreachable".
+  @Test func oversizeMetadataIsResourceExhaustedNamingTheBlock() throws {
+    var m = Self.machine()
+    _ = try m.receivedResponseHead(httpStatus: 200, headers: Self.okHead)
+    _ = try m.receivedBody([0, 0, 0, 0, 1, 7])
+    guard
+      case .finish(let status, .gateway) = try m.transferEnded(
+        transportError: .init(.metadataTooLarge, message: "curl text"))
+    else {
+      Issue.record("expected finish")
+      return
+    }
+    #expect(status.code == .resourceExhausted)
+    #expect(status.message.hasPrefix("the agent's trailers exceeded libcurl's HTTP/2 limits"))
+    #expect(status.message.contains("64 KiB"))
+
+    var headless = Self.machine()
+    guard
+      case .finish(let early, .gateway) = try headless.transferEnded(
+        transportError: .init(.metadataTooLarge))
+    else {
+      Issue.record("expected finish")
+      return
+    }
+    #expect(early.code == .resourceExhausted)
+    #expect(
+      early.message.hasPrefix("the agent's response headers exceeded libcurl's HTTP/2 limits"))
+  }
+
   @Test func transportErrorAfterTrailersIsIgnored() throws {
     var m = Self.machine()
     _ = try m.receivedResponseHead(httpStatus: 200, headers: Self.okHead)

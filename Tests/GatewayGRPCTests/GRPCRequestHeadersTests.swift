@@ -68,6 +68,32 @@ import Testing
     #expect(error?.code == .invalidMetadata)
   }
 
+  /// A `-bin` value is standard base64, padded or not (gRPC receivers must accept both); not
+  /// URL-safe, and not a comma-joined list, which grpc-core agents fail.
+  @Test(arguments: [
+    ("", true), ("AAEC", true), ("AAE", true), ("AAE=", true), ("AA", true), ("AA==", true),
+    ("+/+/", true), ("A", false), ("A===", false), ("AB=C", false), ("AA=", false),
+    ("!!!!", false), ("AA-_", false), ("AAEC,AA", false), ("AAEC, AA", false), (" AAEC", false),
+  ])
+  func binaryValuesAreBase64(value: String, valid: Bool) {
+    #expect(GRPCRequestHeaders.isValidBinaryValue(value) == valid)
+  }
+
+  /// Checked when the headers are built too, naming the entry; text values are not base64.
+  @Test func rejectsInvalidBase64InBinaryMetadata() throws {
+    let error = #expect(throws: GRPCError.self) {
+      try GRPCRequestHeaders(
+        path: "/a/b", timeout: nil, metadata: Metadata([("x-trace-bin", "not base64!")]))
+    }
+    #expect(error?.code == .invalidMetadata)
+    #expect(error?.message.contains("x-trace-bin") == true)
+    let headers = try GRPCRequestHeaders(
+      path: "/a/b", timeout: nil,
+      metadata: Metadata([("x-trace-bin", "AAE"), ("x-text", "not base64!")]))
+    #expect(
+      headers.fields.suffix(2) == [.init("x-trace-bin", "AAE"), .init("x-text", "not base64!")])
+  }
+
   @Test(arguments: ["", "a/b", "/a\nb"])
   func rejectsInvalidPath(path: String) {
     #expect(throws: GRPCError.self) {

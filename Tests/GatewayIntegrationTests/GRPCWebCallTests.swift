@@ -48,6 +48,32 @@ struct GRPCWebCallTests {
     #expect(web.trailerFrames == 1)
   }
 
+  /// A `-bin` request header that is not base64 is refused like other bad input: trailers-only,
+  /// `grpc-status: 3`, the message naming the header. Padded and unpadded values go through.
+  @Test func invalidBase64InABinaryHeaderIsInvalidArgument() throws {
+    let fixture = try Fixture()
+    let (refused, response) = try fixture.web(
+      "/polykey.v1.TestService/Echo", echoRequest(requireAuth: false),
+      headers: ["X-Trace-Bin: not base64!"])
+    #expect(refused.status == 200)
+    #expect(
+      (refused.header("grpc-status") ?? response?.trailers["grpc-status"]) == "3", "\(refused.text)"
+    )
+    let message =
+      (refused.header("grpc-message") ?? response?.trailers["grpc-message"] ?? "")
+      .removingPercentEncoding ?? ""
+    #expect(message.contains("X-Trace-Bin"), "\(message)")
+    for value in ["AAEC/w==", "AAEC/w"] {
+      var control = ProtoWriter()
+      control.bool(9, true)  // echo_metadata_in_trailers
+      let (result, web) = try fixture.web(
+        "/polykey.v1.TestService/ControlUnary", control.bytes, headers: ["X-Trace-Bin: \(value)"])
+      #expect(result.status == 200)
+      #expect(web?.trailers["grpc-status"] == "0", "\(value): \(result.text)")
+      #expect(Base64Check.decode(web?.trailers["x-trace-bin"] ?? "") == [0, 1, 2, 255])
+    }
+  }
+
   /// What `base64` (coreutils) prints, 76-column lines and a final newline, is a valid body.
   @Test func textModeTakesWrappedBase64() throws {
     let fixture = try Fixture()

@@ -93,6 +93,32 @@ struct JSONCallTests {
     #expect(try jsonObject(result)["index"] as? Int == 0)
   }
 
+  /// A `Grpc-Metadata-*-Bin` value must be base64 (padded or not, as gRPC accepts): anything
+  /// else is a 400 naming the header, before the call, instead of reaching the agent as is.
+  @Test func invalidBase64InABinaryMetadataHeaderIs400() throws {
+    let fixture = try Fixture()
+    for value in ["not base64!", "AAE=x", "A"] {
+      let result = try fixture.json(
+        "/polykey.v1.TestService/Echo", #"{"requireAuth": false}"#,
+        headers: ["Grpc-Metadata-X-Trace-Bin: \(value)"])
+      #expect(result.status == 400, "\(value): \(result.text)")
+      let error = try errorObject(result)
+      #expect(error["type"] as? String == "ErrorGatewayInvalidRequest")
+      #expect(error["exitCode"] as? Int == 65)
+      let message = error["message"] as? String ?? ""
+      #expect(message.contains("Grpc-Metadata-X-Trace-Bin"), "\(message)")
+    }
+    // Padded and unpadded both reach the agent, which decodes them (echoed back re-encoded).
+    for value in ["AAEC/w==", "AAEC/w"] {
+      let result = try fixture.json(
+        "/polykey.v1.TestService/ControlUnary", #"{"echoMetadataInTrailers": true}"#,
+        headers: ["Grpc-Metadata-X-Trace-Bin: \(value)"])
+      #expect(result.status == 200, "\(value): \(result.text)")
+      let echoed = result.header("Grpc-Trailer-X-Trace-Bin") ?? ""
+      #expect(Base64Check.decode(echoed) == [0, 1, 2, 255], "\(echoed)")
+    }
+  }
+
   @Test func emptyBodyAndCurlFormContentTypeAreAnEmptyMessage() throws {
     let fixture = try Fixture()
     let empty = try fixture.json("/polykey.v1.TestService/Echo", "", contentType: nil)
@@ -277,6 +303,64 @@ struct JSONCallTests {
     #expect(try methods().contains("polykey.v1.TestService"))
   }
 
+  /// Reflection that lists the services but answers every file lookup with an error: their
+  /// methods are unknown, not missing, so a call is 503 (schemas unavailable), not 404; a
+  /// service the agent did not list is still 404.
+  @Test(arguments: ["error", "empty"])
+  func reflectionThatGivesNoSchemaIs503(mode: String) throws {
+    let directory = try TemporaryDirectory()
+    let agent = try HostileAgent(directory: directory, reflection: mode)
+    let gateway = try Gateway(agent: agent.address, directory: directory)
+    let result = try Curl.run(
+      socket: gateway.socketPath, path: "/polykey.v1.TestService/Echo", body: Array("{}".utf8))
+    #expect(result.status == 503, "\(result.text)")
+    #expect(result.header("X-Exit-Code") == "69")
+    let error = try errorObject(result)
+    #expect(error["code"] as? String == "unavailable")
+    let message = error["message"] as? String ?? ""
+    #expect(message.contains("schemas are unavailable"), "\(message)")
+    #expect(message.contains("polykey.v1.TestService"), "\(message)")
+    if mode == "error" { #expect(message.contains("nope"), "\(message)") }
+    let unlisted = try Curl.run(
+      socket: gateway.socketPath, path: "/no.such.Service/Echo", body: Array("{}".utf8))
+    #expect(unlisted.status == 404, "\(unlisted.text)")
+    #expect(gateway.log.contains("reflection gave no schema for some services"))
+  }
+
+  /// An empty descriptor set file is a valid, empty FileDescriptorSet: the gateway starts, and
+  /// warns naming the file, since JSON calls then have nothing to call.
+  @Test func aDescriptorSetWithoutServicesIsAWarningNamingTheFile() throws {
+    let directory = try TemporaryDirectory()
+    let agent = try ReferenceAgent(directory: directory)
+    let empty = directory.file("empty.binpb")
+    #expect(FileManager.default.createFile(atPath: empty, contents: Data()))
+    let gateway = try Gateway(
+      agent: agent.address, directory: directory, arguments: ["--descriptor-set", empty])
+    let result = try Curl.run(
+      socket: gateway.socketPath, path: "/polykey.v1.TestService/Echo", body: Array("{}".utf8))
+    #expect(result.status == 404, "\(result.text)")
+    let log = gateway.log
+    #expect(log.contains("descriptor set holds no services path=\(empty)"), "\(log)")
+    #expect(log.contains("no services in the descriptor sets"), "\(log)")
+  }
+
+  /// With a set that has services beside it, only the empty one is named.
+  @Test func onlyTheSetWithoutServicesIsNamed() throws {
+    let directory = try TemporaryDirectory()
+    let agent = try ReferenceAgent(directory: directory)
+    let empty = directory.file("empty.binpb")
+    #expect(FileManager.default.createFile(atPath: empty, contents: Data()))
+    let gateway = try Gateway(
+      agent: agent.address, directory: directory,
+      arguments: ["--descriptor-set", Fixture.descriptorSet, "--descriptor-set", empty])
+    #expect(try Curl.run(
+      socket: gateway.socketPath, path: "/polykey.v1.TestService/Echo", body: Array("{}".utf8)).status == 200)
+    let log = gateway.log
+    #expect(log.contains("descriptor set holds no services path=\(empty)"), "\(log)")
+    #expect(!log.contains("path=\(Fixture.descriptorSet)"), "\(log)")
+    #expect(!log.contains("no services in the descriptor sets"), "\(log)")
+  }
+
   @Test func aBrokenDescriptorSetStopsTheGatewayNamingTheFileAndSymbol() throws {
     let directory = try TemporaryDirectory()
     // client_service.proto without the files it imports.
@@ -295,5 +379,13 @@ struct JSONCallTests {
     #expect(exit == 78)
     #expect(message.contains("polykey/v1/client_service.proto"), "\(message)")
     #expect(message.contains("google/protobuf/empty.proto, which is not in the descriptor set"), "\(message)")
+  }
+}
+
+/// Decodes base64 padded or not (what an agent may send back).
+enum Base64Check {
+  static func decode(_ text: String) -> [UInt8]? {
+    let padded = text + String(repeating: "=", count: (4 - text.count % 4) % 4)
+    return Data(base64Encoded: padded).map { Array($0) }
   }
 }

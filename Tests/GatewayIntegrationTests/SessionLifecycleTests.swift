@@ -171,6 +171,54 @@ struct SessionLifecycleTests {
     #expect(result.header("X-Exit-Code") == "69")
   }
 
+  /// A password whose Basic credential would be over 16 KiB is refused by the gateway (400/65)
+  /// without an unlock call: it was a 503 from the agent connection (nghttp2 will not send a
+  /// header block over 64 KiB) or the agent's RESOURCE_EXHAUSTED. The longest allowed one goes.
+  @Test func anUnlockPasswordTooLongForMetadataIs400() throws {
+    let fixture = try Fixture()
+    for length in [12_288, 47_000, 60_000] {
+      let body = "{\"password\": \"" + String(repeating: "p", count: length) + "\"}"
+      let result = try Self.get(fixture, "/-/session/unlock", method: "POST", body: body)
+      #expect(result.status == 400, "\(length): \(result.text)")
+      #expect(result.header("X-Exit-Code") == "65")
+      let error = try #require(try Self.json(result)["error"] as? [String: Any])
+      #expect(error["code"] as? String == "invalid_argument")
+      #expect(error["exitCode"] as? Int == 65)
+      let message = error["message"] as? String ?? ""
+      #expect(message.hasPrefix("\"password\" is over 12287 bytes"), "\(message)")
+    }
+    #expect(try Self.metric(fixture, "session_gateway_unlocks_total{outcome=\"failed\"}") == 0)
+    let longest = "{\"password\": \"" + String(repeating: "p", count: 12_287) + "\"}"
+    let result = try Self.get(fixture, "/-/session/unlock", method: "POST", body: longest)
+    #expect(result.status != 400 && result.status != 503, "\(result.text)")
+    #expect(try Self.metric(fixture, "session_gateway_unlocks_total{outcome=\"failed\"}") == 1)
+  }
+
+  /// The same limit for the self-recovery password: the gateway does not start (EX_CONFIG),
+  /// naming where the password came from.
+  @Test func aPasswordTooLongForMetadataStopsTheGateway() throws {
+    let directory = try TemporaryDirectory()
+    let passwordFile = directory.file("password")
+    try String(repeating: "p", count: 13_000).write(
+      toFile: passwordFile, atomically: false, encoding: .utf8)
+    let common = [
+      "--agent", "unix:" + directory.file("none.sock"), "--listen", directory.file("g.sock"),
+      "--token-file", directory.file("token"),
+    ]
+    // Under `timeout`: a gateway that starts after all would run until stopped.
+    let (fileExit, _, fileErrors) = try runProcess(
+      "/usr/bin/timeout", ["10", TestPaths.gatewayBinary] + common + ["--password-file", passwordFile])
+    #expect(fileExit == 78)
+    #expect(fileErrors.contains("the password in \(passwordFile) is over 12287 bytes"), "\(fileErrors)")
+    #expect(!fileErrors.contains("ppppp"))
+    let (environmentExit, _, environmentErrors) = try runProcess(
+      "/usr/bin/env",
+      ["PK_PASSWORD=" + String(repeating: "p", count: 13_000), "/usr/bin/timeout", "10",
+       TestPaths.gatewayBinary] + common)
+    #expect(environmentExit == 78)
+    #expect(environmentErrors.contains("PK_PASSWORD is over 12287 bytes"), "\(environmentErrors)")
+  }
+
   @Test func tokenFlagSeedsTheFile() throws {
     let directory = try TemporaryDirectory()
     let agent = try ReferenceAgent(directory: directory)

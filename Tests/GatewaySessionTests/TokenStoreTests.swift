@@ -47,6 +47,25 @@ import Testing
     #expect(try TokenStore(path: path).read() == nil)
   }
 
+  /// A symbolic link at the token path is followed, as the Polykey CLI follows it: reads and
+  /// writes go to its target and the link stays a link; a delete removes the link only.
+  @Test func aSymlinkAtTheTokenPathIsFollowed() throws {
+    let directory = TemporaryDirectory()
+    let target = directory.file("real-token")
+    let link = directory.file("token")
+    Files.write(Array("from-the-target\n".utf8), to: target)
+    #expect(symlink(target, link) == 0)
+    let store = TokenStore(path: link)
+    #expect(try store.read() == "from-the-target")
+    try store.write("written-through")
+    #expect(Files.text(target) == "written-through\n")
+    var info = stat()
+    #expect(lstat(link, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK)
+    try store.delete()
+    #expect(lstat(link, &info) != 0)
+    #expect(Files.text(target) == "written-through\n")
+  }
+
   @Test func missingFileIsNoToken() throws {
     let directory = TemporaryDirectory()
     #expect(try TokenStore(path: directory.file("token")).read() == nil)

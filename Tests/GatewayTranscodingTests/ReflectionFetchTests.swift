@@ -45,13 +45,17 @@ import Testing
     let common = file("common.proto", dependencies: ["a.proto"])  // a cycle is not refetched
     let empty = file("google/protobuf/empty.proto")
     let done = try fetch.received([filesResponse([common, empty])])
-    #expect(done == .done([a, b, common, empty]))
+    #expect(
+      done
+        == .done(.init(files: [a, b, common, empty], services: ["pkg.A", "pkg.B"], errors: [:])))
   }
 
   @Test func aServerWithOnlyReflectionHasNoFiles() throws {
     var fetch = ReflectionFetch()
     _ = fetch.start()
-    #expect(try fetch.received([listResponse(["grpc.reflection.v1alpha.ServerReflection"])]) == .done([]))
+    #expect(
+      try fetch.received([listResponse(["grpc.reflection.v1alpha.ServerReflection"])])
+        == .done(.init(files: [], services: [], errors: [:])))
   }
 
   @Test func anErrorResponseToListingFailsAndGarbageThrows() {
@@ -63,6 +67,38 @@ import Testing
     var garbage = ReflectionFetch()
     _ = garbage.start()
     #expect(throws: ReflectionFetch.Failure.self) { try garbage.received([[0x0A, 0x05, 0x01]]) }
+  }
+
+  /// A listed service whose file the agent will not give (an error response, or none) is
+  /// reported with why, so its methods count as unknown, not missing.
+  @Test func servicesWhoseFileLookupFailsAreReportedWithTheError() throws {
+    var fetch = ReflectionFetch()
+    _ = fetch.start()
+    _ = try fetch.received([listResponse(["pkg.A", "pkg.B", "pkg.C"])])
+    let a = file("a.proto")
+    let error = field(7, varint(1 << 3 | 0) + varint(5) + string(2, "nope"))
+    // B errs, C gets an empty response.
+    let done = try fetch.received([filesResponse([a]), error, []])
+    #expect(
+      done
+        == .done(
+          .init(
+            files: [a], services: ["pkg.A", "pkg.B", "pkg.C"],
+            errors: ["pkg.B": "nope", "pkg.C": "no file in the answer"])))
+  }
+
+  @Test func everyLookupFailingLeavesNoFilesAndEveryServiceWithItsError() throws {
+    var fetch = ReflectionFetch()
+    _ = fetch.start()
+    _ = try fetch.received([listResponse(["pkg.A", "pkg.B"])])
+    let error = field(7, varint(1 << 3 | 0) + varint(5) + string(2, "nope"))
+    let done = try fetch.received([error])
+    #expect(
+      done
+        == .done(
+          .init(
+            files: [], services: ["pkg.A", "pkg.B"],
+            errors: ["pkg.A": "nope", "pkg.B": "no answer"])))
   }
 
   @Test func responsesBeforeStartAreRejected() {

@@ -26,7 +26,7 @@ extension Configuration {
       "binary FileDescriptorSet for JSON calls (repeatable; default: the agent's reflection)"
     ) { config, value throws(ConfigurationError) in config.descriptorSets.append(value) },
     Option("--password-file", value: "FILE",
-      "file holding the password for re-authentication (or PK_PASSWORD)"
+      "file holding the password for re-authentication (or PK_PASSWORD); at most 12287 bytes"
     ) { config, value throws(ConfigurationError) in config.passwordFile = value },
     Option("--token", env: "PK_TOKEN", value: "TOKEN",
       "initial session token, written to the token file at start"

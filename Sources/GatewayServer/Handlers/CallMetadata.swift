@@ -30,7 +30,9 @@ struct CallMetadata {
       } else if name == "authorization" {
         metadata.append(name, field.value)
       } else if name.hasPrefix("grpc-metadata-"), name.count > 14 {
-        metadata.append(String(name.dropFirst(14)), field.value)
+        let key = String(name.dropFirst(14))
+        checkBinary(key, field.value, header: field.name)
+        metadata.append(key, field.value)
       }
     }
     finish(session: session, defaultTimeoutMilliseconds: defaultTimeoutMilliseconds)
@@ -46,6 +48,7 @@ struct CallMetadata {
         continue
       }
       if Self.httpOnly.contains(name) || name.hasPrefix("grpc-") { continue }
+      checkBinary(name, field.value, header: field.name)
       metadata.append(name, field.value)
     }
     finish(session: session, defaultTimeoutMilliseconds: defaultTimeoutMilliseconds)
@@ -75,6 +78,21 @@ struct CallMetadata {
 
   /// The caller sent a `Grpc-Timeout` that is not gRPC's format.
   var invalidTimeout: String?
+
+  /// Notes the first binary (`-bin`) metadata value that is not base64, naming the caller's
+  /// header: it is refused before the call (400, or `grpc-status: 3`), as the agent could not
+  /// decode it.
+  private mutating func checkBinary(_ key: String, _ value: String, header: String) {
+    guard invalidMetadata == nil, key.hasSuffix("-bin"),
+      GRPCRequestHeaders.isForwardableRequestMetadata(key),
+      !GRPCRequestHeaders.isValidBinaryValue(value)
+    else { return }
+    invalidMetadata =
+      "the \(header) header is not valid base64 (a -bin value is standard base64, padded or not)"
+  }
+
+  /// A metadata value the agent could not take (see `checkBinary`).
+  var invalidMetadata: String?
 
   /// Why the caller's credentials cannot be sent: more than one `Authorization` (JSON calls
   /// count `Grpc-Metadata-Authorization` as one too), which the agent would see as two.

@@ -50,7 +50,7 @@ final class GRPCWebHandler: RequestHandler, AgentTransferDelegate {
       handler.finish(GRPCStatus(code: .invalidArgument, message: "invalid Grpc-Timeout header"))
       return nil
     }
-    if let invalid = call.invalidAuthorization {
+    if let invalid = call.invalidAuthorization ?? call.invalidMetadata {
       handler.finish(GRPCStatus(code: .invalidArgument, message: invalid))
       return nil
     }
@@ -204,7 +204,9 @@ final class GRPCWebHandler: RequestHandler, AgentTransferDelegate {
 
   func transferFinished(failure: TransportFailure?) {
     transfer = nil
-    let error = failure.map { GRPCCallStateMachine.TransportError($0.kind.callErrorKind, message: $0.message) }
+    let error = failure.map {
+      GRPCCallStateMachine.TransportError($0.kind.callErrorKind, message: $0.message)
+    }
     guard let action = try? machine.transferEnded(transportError: error) else {
       return finish(GRPCStatus(code: .internal, message: "the call ended in an invalid state"))
     }
@@ -259,8 +261,11 @@ final class GRPCWebHandler: RequestHandler, AgentTransferDelegate {
       headSent = true
       var headers = responseHeaders(filtered.metadata)
       headers.add(name: "grpc-status", value: String(status.code.rawValue))
-      if !status.encodedMessage.isEmpty { headers.add(name: "grpc-message", value: status.encodedMessage) }
-      connection.sendHead(HTTPResponseHead(status: 200, headers: headers, framing: .contentLength(0)))
+      if !status.encodedMessage.isEmpty {
+        headers.add(name: "grpc-message", value: status.encodedMessage)
+      }
+      connection.sendHead(
+        HTTPResponseHead(status: 200, headers: headers, framing: .contentLength(0)))
       connection.endResponse(chunked: false)
     }
   }
@@ -273,6 +278,7 @@ extension TransportFailure.Kind {
     case .deadlineExceeded: .timedOut
     case .cancelled: .cancelled
     case .protocolViolation: .protocolError
+    case .metadataTooLarge: .metadataTooLarge
     }
   }
 }

@@ -67,7 +67,9 @@ final class JSONCallHandler: RequestHandler, AgentTransferDelegate {
       handler.fail(handler.invalidRequest(invalid))
       return nil
     }
-    if let invalid = handler.callMetadata.invalidAuthorization {
+    if let invalid = handler.callMetadata.invalidAuthorization
+      ?? handler.callMetadata.invalidMetadata
+    {
       handler.fail(handler.invalidRequest(invalid))
       return nil
     }

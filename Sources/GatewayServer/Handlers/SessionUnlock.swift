@@ -51,7 +51,7 @@ final class SessionUnlock: AgentTransferDelegate {
       message = Self.stringField(field, password)
     }
     var metadata = Metadata()
-    metadata.append("authorization", "Basic " + Base64.encode(Array((":" + password).utf8)))
+    metadata.append("authorization", UnlockPassword.authorization(password))
     do {
       let headers = try GRPCRequestHeaders(
         path: path, timeout: GRPCTimeout(nanoseconds: Int64(timeoutMilliseconds) * 1_000_000),

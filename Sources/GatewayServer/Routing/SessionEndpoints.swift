@@ -86,7 +86,12 @@ final class SessionEndpoint: RequestHandler {
       server.session.clear { [self] error in written(error) }
     case (.unlock, _):
       guard let password = stringMember("password") else { return }
-      guard !password.isEmpty else { return fail(badBody("\"password\" must not be empty")) }
+      // Checked here, not by the agent connection: a credential too long for metadata is the
+      // caller's mistake (400), not an unreachable agent (503).
+      if password.isEmpty { return fail(badBody("\"password\" must not be empty")) }
+      if let problem = UnlockPassword.problem(password) {
+        return fail(badBody("\"password\" \(problem)"))
+      }
       unlock = SessionUnlock.start(server: server, password: password) { [self] outcome in
         unlocked(outcome)
       }

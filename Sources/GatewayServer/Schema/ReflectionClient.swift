@@ -12,7 +12,7 @@ final class ReflectionClient: AgentTransferDelegate {
   }
 
   private unowned let server: Server
-  private let completion: (Result<[[UInt8]], Failure>) -> Void
+  private let completion: (Result<ReflectionFetch.Schemas, Failure>) -> Void
   private var fetch = ReflectionFetch()
   private var path = ReflectionFetch.v1Path
   private var machine = GRPCCallStateMachine(configuration: .init(messageHandling: .deframe))
@@ -23,7 +23,7 @@ final class ReflectionClient: AgentTransferDelegate {
   /// Each round's deadline.
   static let roundTimeoutMilliseconds = 10_000
 
-  init(server: Server, completion: @escaping (Result<[[UInt8]], Failure>) -> Void) {
+  init(server: Server, completion: @escaping (Result<ReflectionFetch.Schemas, Failure>) -> Void) {
     self.server = server
     self.completion = completion
   }
@@ -35,7 +35,7 @@ final class ReflectionClient: AgentTransferDelegate {
   private func perform(_ action: ReflectionFetch.Action) {
     switch action {
     case .send(let requests): send(requests)
-    case .done(let files): completion(.success(files))
+    case .done(let schemas): completion(.success(schemas))
     }
   }
 
@@ -49,10 +49,13 @@ final class ReflectionClient: AgentTransferDelegate {
       request.withUnsafeBytes { try? GRPCMessageFramer.append(message: $0, to: &body) }
     }
     var metadata = Metadata()
-    if let token = server.session.currentToken() { metadata.append("authorization", "Bearer " + token) }
+    if let token = server.session.currentToken() {
+      metadata.append("authorization", "Bearer " + token)
+    }
     do {
       let headers = try GRPCRequestHeaders(
-        path: path, timeout: GRPCTimeout(nanoseconds: Int64(Self.roundTimeoutMilliseconds) * 1_000_000),
+        path: path,
+        timeout: GRPCTimeout(nanoseconds: Int64(Self.roundTimeoutMilliseconds) * 1_000_000),
         metadata: metadata, userAgent: GatewayVersion.userAgent)
       let transfer = try server.agent.startTransfer(
         path: path, headers: headers.curlHeaderLines, bodyLength: body.count,
@@ -66,7 +69,9 @@ final class ReflectionClient: AgentTransferDelegate {
   }
 
   func transferReceivedHead(status: Int, headers: Metadata) {
-    if case .finish(let status, _)? = try? machine.receivedResponseHead(httpStatus: status, headers: headers) {
+    if case .finish(let status, _)? = try? machine.receivedResponseHead(
+      httpStatus: status, headers: headers)
+    {
       roundStatus = status
     }
   }

@@ -30,6 +30,9 @@ final class SchemaRegistry {
   private var lastFetchEnded: UInt64?
   private(set) var lastFailure: String?
   private(set) var fetchesCompleted = 0
+  /// Services the agent listed in the last fetch whose schema it would not give, with why:
+  /// their methods are unknown, not missing (503, not 404).
+  private var unresolvedServices: [String: String] = [:]
 
   /// Loads the descriptor sets; a schema problem throws naming the file and symbol.
   init(descriptorSetPaths: [String]) throws(ServerError) {
@@ -47,12 +50,24 @@ final class SchemaRegistry {
     do { pool = try SchemaPool(fileDescriptorSets: sets, names: descriptorSetPaths) } catch {
       throw ServerError("invalid descriptor set: \(error)", exitCode: 78)
     }
+    setsWithoutServices = pool.setsWithoutServices(sets, names: descriptorSetPaths)
   }
 
-  /// Starts the first reflection fetch (no-op with descriptor sets).
+  /// Descriptor set files that define no service (an empty file is a valid, empty set): they
+  /// load, but give JSON calls nothing to call, so the start logs a warning naming each.
+  private(set) var setsWithoutServices: [String] = []
+
+  /// Starts the first reflection fetch; with descriptor sets, warns about those holding no
+  /// services.
   func start(server: Server) {
     self.server = server
-    if usesReflection { beginFetch() }
+    if usesReflection { return beginFetch() }
+    for path in setsWithoutServices {
+      server.logger.warning("descriptor set holds no services", ["path": path])
+    }
+    if pool.services.isEmpty {
+      server.logger.warning("no services in the descriptor sets: every JSON call answers 404")
+    }
   }
 
   /// Finds `path`, fetching the schemas again first when reflection is used and the method is
@@ -60,9 +75,10 @@ final class SchemaRegistry {
   func lookUp(_ path: String, completion: @escaping (Lookup) -> Void) {
     if let method = pool.methodByPath[path] { return completion(.found(method, pool)) }
     guard usesReflection else { return completion(.notFound) }
-    let recently = lastFetchEnded.map {
-      MonotonicClock.now() &- $0 < Self.refetchIntervalNanoseconds
-    } ?? false
+    let recently =
+      lastFetchEnded.map {
+        MonotonicClock.now() &- $0 < Self.refetchIntervalNanoseconds
+      } ?? false
     if fetch == nil && recently { return completion(answer(for: path)) }
     waiters.append { [unowned self] in completion(self.answer(for: path)) }
     if fetch == nil { beginFetch() }
@@ -71,7 +87,17 @@ final class SchemaRegistry {
   private func answer(for path: String) -> Lookup {
     if let method = pool.methodByPath[path] { return .found(method, pool) }
     if let lastFailure, pool.services.isEmpty { return .unavailable(lastFailure) }
+    if let service = Self.serviceName(path), let reason = unresolvedServices[service] {
+      return .unavailable("the agent's reflection gave no schema for \(service): \(reason)")
+    }
     return .notFound
+  }
+
+  /// `pkg.Service` of `/pkg.Service/Method`.
+  static func serviceName(_ path: String) -> String? {
+    let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+    guard parts.count == 3, parts[0].isEmpty, !parts[1].isEmpty else { return nil }
+    return String(parts[1])
   }
 
   private func beginFetch() {
@@ -80,14 +106,29 @@ final class SchemaRegistry {
       self.fetch = nil
       self.lastFetchEnded = MonotonicClock.now()
       switch result {
-      case .success(let files):
+      case .success(let schemas):
         do {
-          self.pool = try SchemaPool(fileDescriptorProtos: files)
+          self.pool = try SchemaPool(fileDescriptorProtos: schemas.files)
           self.lastFailure = nil
           self.fetchesCompleted += 1
+          // A service counts as unresolved until a file defines it (an agent may answer one
+          // lookup with the file of another service).
+          let defined = Set(self.pool.services.map(\.fullName))
+          self.unresolvedServices = [:]
+          for service in schemas.services where !defined.contains(service) {
+            self.unresolvedServices[service] = schemas.errors[service] ?? "no file defines it"
+          }
           server.logger.info(
             "schemas loaded from reflection",
-            ["services": "\(self.pool.services.count)", "files": "\(files.count)"])
+            ["services": "\(self.pool.services.count)", "files": "\(schemas.files.count)"])
+          if !self.unresolvedServices.isEmpty {
+            server.logger.warning(
+              "reflection gave no schema for some services; their calls answer 503",
+              [
+                "services": self.unresolvedServices.keys.sorted().joined(separator: ","),
+                "error": self.unresolvedServices.values.sorted().first ?? "",
+              ])
+          }
         } catch {
           self.lastFailure = "the agent's schemas are invalid: \(error)"
           server.logger.warning("reflection schemas invalid", ["error": "\(error)"])

@@ -7,10 +7,13 @@
 /// nextRound()                  -> .send([request])  list_services
 /// received(responses)          -> .send([...])      file_containing_symbol per service
 /// received(responses)          -> .send([...])      file_by_filename per missing dependency
-/// received(responses)          -> .done(files)      every FileDescriptorProto, deduplicated
+/// received(responses)          -> .done(schemas)    every FileDescriptorProto, deduplicated
 /// ```
 ///
-/// Works for `grpc.reflection.v1` and `v1alpha` alike (their messages are identical).
+/// A service whose file the agent will not give (an error response to its
+/// `file_containing_symbol`, or no file) is named in the result with why: its methods are not
+/// known to be missing, only unknown. Works for `grpc.reflection.v1` and `v1alpha` alike
+/// (their messages are identical).
 public struct ReflectionFetch: Sendable {
   /// The two service paths, newest first.
   public static let v1Path = "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"
@@ -19,8 +22,25 @@ public struct ReflectionFetch: Sendable {
   public enum Action: Sendable, Equatable {
     /// Send these serialized `ServerReflectionRequest`s in one stream and report the responses.
     case send([[UInt8]])
-    /// Every file was fetched: serialized `FileDescriptorProto`s, dependencies included.
-    case done([[UInt8]])
+    /// The fetch is over.
+    case done(Schemas)
+  }
+
+  /// What a fetch found.
+  public struct Schemas: Sendable, Equatable {
+    /// Every file fetched, serialized `FileDescriptorProto`s, dependencies included.
+    public var files: [[UInt8]]
+    /// The services the agent listed, reflection's own left out.
+    public var services: [String]
+    /// Why a listed service's file was not fetched, by service name: the agent's error
+    /// message, "no file in the answer", or "no answer".
+    public var errors: [String: String]
+
+    public init(files: [[UInt8]], services: [String], errors: [String: String]) {
+      self.files = files
+      self.services = services
+      self.errors = errors
+    }
   }
 
   public struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
@@ -33,6 +53,8 @@ public struct ReflectionFetch: Sendable {
     case idle
     /// Waiting for the service list.
     case listing
+    /// Waiting for the files of the listed services, one answer per service.
+    case fetchingServiceFiles
     /// Waiting for files; `requested` names what is outstanding or was asked for.
     case fetchingFiles
     case finished
@@ -43,6 +65,8 @@ public struct ReflectionFetch: Sendable {
   private var files: [String: [UInt8]] = [:]
   private var order: [String] = []
   private var requestedNames: Set<String> = []
+  private var services: [String] = []
+  private var serviceErrors: [String: String] = [:]
   /// Limits against a hostile or broken agent.
   public static let maxRounds = 64
   public static let maxFiles = 10_000
@@ -68,23 +92,25 @@ public struct ReflectionFetch: Sendable {
         if let error = parsed.error { throw Failure("reflection list_services failed: \(error)") }
         services.append(contentsOf: parsed.services)
       }
+      state = .fetchingServiceFiles
+      self.services = services.filter { !$0.hasPrefix("grpc.reflection.") }
+      if self.services.isEmpty { return finish() }
+      return .send(self.services.map { Self.request(field: 4, value: $0) })
+    case .fetchingServiceFiles, .fetchingFiles:
+      // Answers come in the order of the requests: in the first round, one per service.
+      let isServiceRound = state == .fetchingServiceFiles
       state = .fetchingFiles
-      let wanted = services.filter { !$0.hasPrefix("grpc.reflection.") }
-      if wanted.isEmpty { return finish() }
-      return .send(wanted.map { Self.request(field: 4, value: $0) })
-    case .fetchingFiles:
-      for response in responses {
+      for (index, response) in responses.enumerated() {
         let parsed = try Self.parse(response)
-        // A missing file is reported by the pool with the file and symbol that need it.
-        if parsed.error != nil { continue }
-        for file in parsed.files {
-          let header = try Self.fileHeader(file)
-          if files[header.name] == nil {
-            guard files.count < Self.maxFiles else { throw Failure("too many schema files") }
-            files[header.name] = file
-            order.append(header.name)
-          }
+        if isServiceRound, index < services.count, parsed.error != nil || parsed.files.isEmpty {
+          serviceErrors[services[index]] = parsed.error ?? "no file in the answer"
         }
+        // A missing dependency is reported by the pool with the file and symbol that need it.
+        if parsed.error != nil { continue }
+        try add(parsed.files)
+      }
+      if isServiceRound {
+        for service in services.dropFirst(responses.count) { serviceErrors[service] = "no answer" }
       }
       var missing: [String] = []
       for name in order {
@@ -101,9 +127,21 @@ public struct ReflectionFetch: Sendable {
     }
   }
 
+  private mutating func add(_ received: [[UInt8]]) throws(Failure) {
+    for file in received {
+      let header = try Self.fileHeader(file)
+      if files[header.name] == nil {
+        guard files.count < Self.maxFiles else { throw Failure("too many schema files") }
+        files[header.name] = file
+        order.append(header.name)
+      }
+    }
+  }
+
   private mutating func finish() -> Action {
     state = .finished
-    return .done(order.map { files[$0]! })
+    return .done(
+      Schemas(files: order.map { files[$0]! }, services: services, errors: serviceErrors))
   }
 
   // MARK: The few messages involved, by hand
@@ -137,7 +175,9 @@ public struct ReflectionFetch: Sendable {
         for service in try fields(body) where service.number == 1 {
           guard let serviceBody = service.bytes else { continue }
           for name in try fields(serviceBody) where name.number == 1 {
-            if let text = name.bytes { parsed.services.append(String(decoding: text, as: UTF8.self)) }
+            if let text = name.bytes {
+              parsed.services.append(String(decoding: text, as: UTF8.self))
+            }
           }
         }
       case (7, let body?):
@@ -186,7 +226,9 @@ public struct ReflectionFetch: Sendable {
     while index < data.count {
       let tag = try varint()
       switch tag & 7 {
-      case 0: _ = try varint(); result.append((tag >> 3, nil))
+      case 0:
+        _ = try varint()
+        result.append((tag >> 3, nil))
       case 1, 5:
         let size = tag & 7 == 1 ? 8 : 4
         guard data.count - index >= size else { throw Failure("malformed reflection response") }

@@ -87,3 +87,24 @@ extension SchemaPool {
     syntaxByFile = syntax
   }
 }
+
+extension SchemaPool {
+  /// The names of the sets among `fileDescriptorSets` (the ones this pool was loaded from) that
+  /// define no service. Such a set loads (an empty file is a valid, empty FileDescriptorSet) but
+  /// gives JSON calls nothing to call, which is worth a warning: usually the wrong file, or
+  /// `protoc` run on the message files only.
+  ///
+  /// - Parameter names: each set's name (its file path), as given when loading.
+  public func setsWithoutServices(_ fileDescriptorSets: [[UInt8]], names: [String]) -> [String] {
+    let serviceFiles = Set(services.map(\.fileName))
+    let decoder = DescriptorDecoder(limits: .default)
+    var result: [String] = []
+    for (index, set) in fileDescriptorSets.enumerated() {
+      let files = set.withUnsafeBytes { raw in (try? decoder.fileSet(raw).map { Array($0) }) ?? [] }
+      if !files.contains(where: { serviceFiles.contains(decoder.fileName($0)) }) {
+        result.append(index < names.count ? names[index] : "descriptor set \(index + 1)")
+      }
+    }
+    return result
+  }
+}

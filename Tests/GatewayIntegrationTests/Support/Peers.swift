@@ -19,6 +19,23 @@ final class ReferenceAgent {
   }
 }
 
+/// The hostile test agent (`Tests/Adversarial/hostile_agent.py`): broken reflection answers
+/// (`--refl MODE`) and odd per-call answers, on a private Unix socket.
+final class HostileAgent {
+  let socketPath: String
+  let child: ChildProcess
+  var address: String { "unix:" + socketPath }
+
+  init(directory: TemporaryDirectory, reflection: String = "ok") throws {
+    socketPath = directory.file("hostile.sock")
+    let script = TestPaths.repository.appendingPathComponent("Tests/Adversarial/hostile_agent.py")
+    child = try ChildProcess(
+      TestPaths.python, [script.path, "--listen", "unix:" + socketPath, "--refl", reflection],
+      directory: directory, name: "hostile-agent")
+    try child.wait(for: "the hostile agent's READY line") { child.stdout.contains("READY") }
+  }
+}
+
 /// The built gateway binary on a private Unix socket.
 final class Gateway {
   let directory: TemporaryDirectory

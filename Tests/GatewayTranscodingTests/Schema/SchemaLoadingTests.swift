@@ -164,3 +164,22 @@ import Testing
     #expect(m.fields[3].hasPresence == false)
   }
 }
+
+/// Sets that define no service load, and are named so the gateway can warn about them.
+@Suite struct SetsWithoutServicesTests {
+  @Test(.enabled(if: Fixtures.polykeySet != nil, "run Tests/ReferenceAgent/setup.sh"))
+  func anEmptySetAndAMessagesOnlySetAreNamed() throws {
+    let polykey = try #require(Fixtures.polykeySet)
+    // A FileDescriptorSet with one file holding a message and no service.
+    let messagesOnly = Wire.delimited(
+      1, Descriptor.file("m.proto", package: "m", messages: [Descriptor.message("M")]))
+    let sets = [polykey, [], messagesOnly]
+    let names = ["polykey.binpb", "empty.binpb", "messages.binpb"]
+    let pool = try SchemaPool(fileDescriptorSets: sets, names: names)
+    #expect(pool.setsWithoutServices(sets, names: names) == ["empty.binpb", "messages.binpb"])
+
+    let empty = try SchemaPool(fileDescriptorSets: [[]], names: ["empty.binpb"])
+    #expect(empty.services.isEmpty)
+    #expect(empty.setsWithoutServices([[]], names: ["empty.binpb"]) == ["empty.binpb"])
+  }
+}
