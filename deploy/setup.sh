@@ -24,6 +24,6 @@ if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then
 fi
 command -v swift >/dev/null || { echo "setup: swift 6 is needed on PATH" >&2; exit 1; }
 
-bash "$root/Tests/ReferenceAgent/setup.sh"
+bash "$root/Tests/ReferenceAgent/setup.sh" >/dev/null   # prints the descriptor set's path
 # The differential test's kitchen-sink descriptor set (needs the venv made just above).
 bash "$root/Tests/Differential/setup.sh" >/dev/null

@@ -40,8 +40,35 @@ public struct AgentAddress: Sendable, Equatable, CustomStringConvertible {
     guard !authority.isEmpty, !authority.contains("/"), !authority.contains("@") else {
       throw AgentAddressError(text, "expected a host and port with no path")
     }
+    if let problem = Self.portProblem(in: authority) { throw AgentAddressError(text, problem) }
     transport = scheme
     baseURL = (scheme == .tls ? "https://" : "http://") + authority
+  }
+
+  /// Checked here so a typo stops the gateway at start, not as a 503 on every call.
+  /// A port is required: libcurl would otherwise pick 80 or 443, rarely where an agent listens.
+  static func portProblem(in authority: Substring) -> String? {
+    let host: Substring
+    let port: Substring
+    if authority.hasPrefix("[") {  // [IPv6]:port
+      guard let close = authority.firstIndex(of: "]") else { return "an IPv6 address lacks its ']'" }
+      host = authority[authority.index(after: authority.startIndex)..<close]
+      let after = authority[authority.index(after: close)...]
+      guard after.hasPrefix(":") else { return "expected host:port (a port is required)" }
+      port = after.dropFirst()
+    } else {
+      guard let colon = authority.lastIndex(of: ":") else {
+        return "expected host:port (a port is required)"
+      }
+      host = authority[..<colon]
+      port = authority[authority.index(after: colon)...]
+      if host.contains(":") { return "an IPv6 address must be in brackets: [::1]:port" }
+    }
+    if host.isEmpty { return "the host is missing" }
+    guard !port.isEmpty, port.count <= 5, port.allSatisfy({ $0.isASCII && $0.isNumber }),
+      let number = Int(port), (1...65535).contains(number)
+    else { return "the port '\(port)' is not a number from 1 to 65535" }
+    return nil
   }
 }
 

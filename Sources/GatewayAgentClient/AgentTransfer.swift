@@ -37,6 +37,8 @@ public final class AgentTransfer {
   /// connection for it after all (the old one died or was pruned), opening is refused, since
   /// without prior knowledge it would speak HTTP/1.1, and the transfer is dispatched again.
   var mayOpenConnection = true
+  /// The call's deadline in milliseconds (0: none), to tell it from the connect timeout.
+  private var deadlineMilliseconds = 0
   /// Set when opening a connection was refused for it; nothing was sent.
   var refusedToOpen = false
   /// Set once the handle went back to the pool; nothing may touch `easy` afterwards.
@@ -103,12 +105,14 @@ public final class AgentTransfer {
     try check(cgw_curl_easy_setopt_off(easy, CURLOPT_POSTFIELDSIZE_LARGE, bodyLength ?? -1))
     try setLong(CURLOPT_CONNECTTIMEOUT_MS, configuration.connectTimeoutMilliseconds)
     try setLong(CURLOPT_TIMEOUT_MS, max(0, timeout))  // 0: none (handles are reused)
+    deadlineMilliseconds = max(0, timeout)
     try check(cgw_curl_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer))
     try check(cgw_curl_easy_setopt_string(easy, CURLOPT_USERAGENT, GatewayVersion.userAgent))
 
-    // curl's own defaults that gRPC does not want: Accept and Expect.
+    // curl's own headers that gRPC does not want: Accept, Expect, and a Content-Length (an
+    // HTTP/2 peer has END_STREAM; gRPC servers would show it to the method as metadata).
     var list: UnsafeMutablePointer<curl_slist>? = nil
-    for line in headers + ["Accept:", "Expect:"] {
+    for line in headers + ["Accept:", "Expect:", "Content-Length:"] {
       guard let appended = curl_slist_append(list, line) else {
         curl_slist_free_all(list)
         throw CurlError(message: "out of memory building request headers")
@@ -390,9 +394,11 @@ public final class AgentTransfer {
         "the agent ended the call before its request body was complete, and libcurl "
         + "7.88 lost the answer (\(message))"
     }
-    let kind: TransportFailure.Kind
+    var kind: TransportFailure.Kind
     switch result {
-    case CURLE_OPERATION_TIMEDOUT: kind = .deadlineExceeded
+    case CURLE_OPERATION_TIMEDOUT:
+      kind = .deadlineExceeded
+      if let timeout = timeoutMessage() { (kind, message) = timeout }
     case CURLE_ABORTED_BY_CALLBACK, CURLE_WRITE_ERROR: kind = .cancelled
     case CURLE_FILESIZE_EXCEEDED, CURLE_BAD_CONTENT_ENCODING, CURLE_WEIRD_SERVER_REPLY:
       kind = .protocolViolation
@@ -413,6 +419,27 @@ extension AgentTransfer {
     _ = cgw_curl_easy_getinfo_long(easy, CURLINFO_OS_ERRNO, &osErrno)
     let reason = osErrno != 0 ? String(cString: strerror(Int32(osErrno))) : "connection failed"
     return "cannot connect to \(client.configuration.address): \(reason)"
+  }
+}
+
+extension AgentTransfer {
+  /// curl says "Operation timed out after 100 milliseconds with 0 bytes received" both for
+  /// the call's deadline and for the connect timeout: say which, in the gateway's terms.
+  fileprivate func timeoutMessage() -> (TransportFailure.Kind, String)? {
+    var elapsedMicroseconds: curl_off_t = 0
+    _ = cgw_curl_easy_getinfo_off(easy, CURLINFO_TOTAL_TIME_T, &elapsedMicroseconds)
+    let elapsed = Int(elapsedMicroseconds / 1000)
+    let deadline = deadlineMilliseconds
+    if deadline > 0 && (elapsed >= deadline || responseStatus != 0) {
+      let phase = responseStatus == 0 ? "before the agent answered" : "while the agent was answering"
+      return (.deadlineExceeded, "the call's deadline (\(deadline) ms) passed \(phase)")
+    }
+    let connectTimeout = client.configuration.connectTimeoutMilliseconds
+    guard responseStatus == 0, elapsed >= connectTimeout else { return nil }
+    return (
+      .unavailable,
+      "cannot connect to \(client.configuration.address): no connection within \(connectTimeout) ms"
+    )
   }
 }
 

@@ -326,6 +326,11 @@ public struct GRPCCallStateMachine: Sendable {
         code: transportError.statusCode,
         message: "the agent's \(block) exceeded libcurl's HTTP/2 limits (64 KiB an entry, "
           + "128 KiB in all), and the agent connection was closed")
+    } else if let transportError, transportError.kind == .timedOut {
+      // A deadline is not a transport problem; the message says which deadline it was.
+      status = GRPCStatus(
+        code: .deadlineExceeded,
+        message: transportError.message.isEmpty ? "the call's deadline passed" : transportError.message)
     } else if let transportError {
       let detail = transportError.message.isEmpty ? "" : ": \(transportError.message)"
       status = GRPCStatus(

@@ -35,6 +35,10 @@ public final class Server {
     self.logger = logger
     self.loop = loop
     guard let address = configuration.agent else { throw ServerError("no agent address") }
+    if let caFile = configuration.agentCAFile, let problem = Self.unreadableFileProblem(caFile) {
+      // Found now, not as a TLS failure on every call.
+      throw ServerError("--agent-ca-file \(caFile): \(problem)", exitCode: 78)
+    }
     var clientConfiguration = AgentClientConfiguration(
       address: address, caFile: configuration.agentCAFile)
     clientConfiguration.connectTimeoutMilliseconds = configuration.connectTimeoutMilliseconds
@@ -44,10 +48,10 @@ public final class Server {
       throw ServerError("cannot start the agent client: \(error)")
     }
     session = Session(store: TokenStore(path: configuration.tokenFile))
-    do throws(TokenStoreError) {
+    do throws(PasswordFileError) {
       password = try configuration.passwordFile.map(PasswordFile.read) ?? configuration.password
     } catch {
-      throw ServerError("cannot read the password file: \(error)")
+      throw ServerError(error.description, exitCode: 78)
     }
     // A password that cannot be sent is a configuration error, found now rather than by the
     // first self-recovery (EX_CONFIG, as a broken descriptor set).
@@ -64,6 +68,8 @@ public final class Server {
     var limits = HTTPParserLimits()
     limits.maxBodySize = configuration.maxBodyBytes
     httpLimits = limits
+    // Before the listener: a set that stops the start leaves no socket file behind.
+    schemas = try SchemaRegistry(descriptorSetPaths: configuration.descriptorSets)
     do {
       if let inherited = configuration.inheritedListenerFD {
         listener = try UnixListener(inheritedFD: inherited, path: configuration.listenPath)
@@ -74,7 +80,6 @@ public final class Server {
     } catch {
       throw ServerError("cannot listen on \(configuration.listenPath): \(error)")
     }
-    schemas = try SchemaRegistry(descriptorSetPaths: configuration.descriptorSets)
     router = Router(server: self)
   }
 
@@ -82,6 +87,7 @@ public final class Server {
   public func start() throws(ServerError) {
     if let token = configuration.initialToken {
       do { try session.seed(token: token) } catch {
+        listener.close()  // no socket file left behind by a start that failed
         throw ServerError("cannot write the token file: \(error)")
       }
     }
@@ -96,6 +102,7 @@ public final class Server {
         [unowned self] _ in self.acceptAll()
       }
     } catch {
+      listener.close()
       throw ServerError("cannot watch the listening socket: \(error)")
     }
     loop.onTurnEnd = { [unowned self] in self.flushDirty() }
@@ -290,6 +297,18 @@ public final class Server {
 extension Server: Sendable {}
 
 /// The gateway could not start.
+extension Server {
+  /// Why `path` cannot be read as a file, or nil when it can.
+  static func unreadableFileProblem(_ path: String) -> String? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return String(cString: strerror(errno)) }
+    defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0 else { return String(cString: strerror(errno)) }
+    return (info.st_mode & S_IFMT) == S_IFREG ? nil : "not a regular file"
+  }
+}
+
 public struct ServerError: Error, CustomStringConvertible {
   public let description: String
   /// The process's exit status: `EX_UNAVAILABLE` (69) by default, `EX_CONFIG` (78) for a

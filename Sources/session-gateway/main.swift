@@ -54,7 +54,9 @@ unsetenv("LISTEN_FDS")
 unsetenv("LISTEN_PID")
 unsetenv("LISTEN_FDNAMES")
 
-let logger = Logger(level: configuration.logLevel, format: configuration.logFormat)
+let logger = Logger(
+  level: configuration.logLevel, format: configuration.logFormat,
+  timestamps: environment["JOURNAL_STREAM"] == nil)
 let loop: EventLoop
 let server: Server
 do {

@@ -329,6 +329,11 @@ struct ErrorTableTests {
     // The gateway's deadline or the agent's, whichever fired first.
     let type = error["type"] as? String ?? ""
     #expect(type == "ErrorGatewayDeadlineExceeded" || type == "ErrorAgentDeadlineExceeded", "\(type)")
+    if type == "ErrorGatewayDeadlineExceeded" {
+      // The gateway's own words, not curl's "Operation timed out".
+      let message = error["message"] as? String ?? ""
+      #expect(message.hasPrefix("the call's deadline (100 ms) passed"), "\(message)")
+    }
   }
 
   @Test func anInvalidGrpcTimeoutIs400() throws {

@@ -51,6 +51,12 @@ struct JSONCallTests {
     let reply = try jsonObject(result)
     #expect(reply["payload"] as? String == "aGVsbG8=")
     #expect((reply["metadata"] as? [String: String])?["x-trace"] == "abc-123")
+    // Only the caller's metadata and gRPC's own reach the method: no HTTP headers of curl's.
+    let keys = reply["metadataKeys"] as? [String] ?? []
+    #expect(keys.contains("x-trace"), "\(keys)")
+    for httpOnly in ["content-length", "accept", "expect", "host"] {
+      #expect(!keys.contains(httpOnly), "\(keys)")
+    }
     // Defaults are written, in lowerCamelCase.
     #expect(reply["authorizationCount"] as? Int == 0)
     #expect(reply["authOutcome"] as? String == "AUTH_OUTCOME_NONE")
@@ -301,6 +307,25 @@ struct JSONCallTests {
       socket: gateway.socketPath, path: "/polykey.v1.TestService/Echo", body: Array("{}".utf8))
     #expect(result.status == 200, "\(result.text)")
     #expect(try methods().contains("polykey.v1.TestService"))
+  }
+
+  /// With the agent gone, a method the schemas lack may exist in the agent that comes back:
+  /// the failed fetch makes it 503 (try again), not 404 (it does not exist).
+  @Test func anUnknownMethodWhileTheAgentIsDownIs503() throws {
+    let directory = try TemporaryDirectory()
+    let agent = try ReferenceAgent(directory: directory)
+    let gateway = try Gateway(agent: agent.address, directory: directory)
+    try gateway.child.wait(for: "the first schema fetch") {
+      (try? Curl.run(socket: gateway.socketPath, path: "/-/methods", method: "GET").text)?
+        .contains("polykey.v1.TestService") ?? false
+    }
+    agent.child.stop()
+    usleep(1_100_000)  // at most one fetch a second
+    let result = try Curl.run(
+      socket: gateway.socketPath, path: "/polykey.v1.TestService/NoSuchMethod", body: Array("{}".utf8))
+    #expect(result.status == 503, "\(result.text)")
+    #expect(result.header("X-Exit-Code") == "69")
+    #expect(result.header("Retry-After") != nil)
   }
 
   /// Reflection that lists the services but answers every file lookup with an error: their

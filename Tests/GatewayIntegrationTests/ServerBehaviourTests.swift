@@ -21,6 +21,24 @@ struct ServerBehaviourTests {
     #expect(get.text.contains("\"exitCode\":64"))
   }
 
+  /// HEAD is a GET without the body: the head says how long the body would be, and the next
+  /// response on the connection follows at once (a body sent anyway would sit in between).
+  @Test func headIsAGetWithoutItsBody() throws {
+    let fixture = try Fixture()
+    let connection = try RawConnection(path: fixture.gateway.socketPath)
+    connection.send("HEAD /-/health HTTP/1.1\r\nHost: x\r\n\r\nGET /-/health HTTP/1.1\r\nHost: x\r\n\r\n")
+    let (text, _) = connection.receive(until: { $0.hasSuffix("}\n") })
+    let responses = text.components(separatedBy: "HTTP/1.1 200")
+    #expect(responses.count == 3, "\(text)")
+    #expect(responses[1].contains("Content-Length: 21"), "\(text)")
+    #expect(!responses[1].contains("serving"), "\(text)")
+    #expect(responses[2].hasSuffix("{\"status\":\"serving\"}\n"), "\(text)")
+    connection.send("POST /-/health HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+    let (refused, _) = connection.receive(until: { $0.hasSuffix("}\n") })
+    #expect(refused.hasPrefix("HTTP/1.1 405"), "\(refused)")
+    #expect(refused.contains("Allow: GET, HEAD"), "\(refused)")
+  }
+
   @Test func malformedRequestsGet400AndOthersKeepWorking() throws {
     let fixture = try Fixture()
     let keptAlive = try RawConnection(path: fixture.gateway.socketPath)

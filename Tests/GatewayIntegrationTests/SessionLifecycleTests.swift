@@ -128,13 +128,15 @@ struct SessionLifecycleTests {
     let error = try #require(try Self.json(result)["error"] as? [String: Any])
     #expect(error["code"] as? String == "invalid_argument")
     #expect(error["exitCode"] as? Int == 65)
+    // The same type as a JSON call's bad body; BadRequest is for malformed HTTP.
+    #expect(error["type"] as? String == "ErrorGatewayInvalidRequest")
   }
 
   @Test func wrongMethodsAre405() throws {
     let fixture = try Fixture()
     let post = try Self.get(fixture, "/-/session", method: "POST", body: "{}")
     #expect(post.status == 405)
-    #expect(post.header("Allow") == "GET, PUT, DELETE")
+    #expect(post.header("Allow") == "GET, HEAD, PUT, DELETE")
     #expect(post.header("X-Exit-Code") == "64")
     let get = try Self.get(fixture, "/-/session/unlock")
     #expect(get.status == 405)

@@ -29,9 +29,11 @@ public struct Logger: Sendable {
   public let level: LogLevel
   private let sink: LogSink
 
-  public init(level: LogLevel, format: LogFormat) {
+  /// - Parameter timestamps: start each line with the time (UTC). Off under journald
+  ///   (`JOURNAL_STREAM` set), which stamps lines itself.
+  public init(level: LogLevel, format: LogFormat, timestamps: Bool = true) {
     self.level = level
-    self.sink = LogSink(format: format)
+    self.sink = LogSink(format: format, timestamps: timestamps)
   }
 
   @inline(__always)
@@ -59,16 +61,25 @@ public struct Logger: Sendable {
 /// The shared output, guarded by its mutex so lines from any thread never interleave.
 final class LogSink: Sendable {
   let format: LogFormat
+  let timestamps: Bool
   private let lock = Mutex<Void>(())
 
-  init(format: LogFormat) { self.format = format }
+  init(format: LogFormat, timestamps: Bool) {
+    self.format = format
+    self.timestamps = timestamps
+  }
 
   func write(level: LogLevel, message: String, metadata: KeyValuePairs<String, String>) {
     var line: [UInt8]
+    let time = timestamps ? Self.now() : nil
     switch format {
     case .json:
       var writer = JSONWriter()
       writer.beginObject()
+      if let time {
+        writer.key("time")
+        writer.string(time)
+      }
       writer.key("level")
       writer.string("\(level)")
       writer.key("message")
@@ -80,13 +91,48 @@ final class LogSink: Sendable {
       writer.endObject()
       line = writer.bytes
     case .text:
-      var text = "\(level): \(message)"
-      for (key, value) in metadata { text += " \(key)=\(value)" }
+      var text = time.map { $0 + " " } ?? ""
+      text += "\(level): \(message)"
+      for (key, value) in metadata { text += " \(key)=\(Self.quotedIfNeeded(value))" }
       line = Array(text.utf8)
     }
     line.append(0x0A)
     lock.withLock { _ in
       line.withUnsafeBytes { _ = Glibc.write(2, $0.baseAddress, $0.count) }
     }
+  }
+
+  /// logfmt's rule: a value with a space, a quote or `=` (or none at all) is quoted, so
+  /// `error="cannot connect to …"` stays one field for the reader and for `grep`.
+  static func quotedIfNeeded(_ value: String) -> String {
+    let plain = !value.isEmpty && value.utf8.allSatisfy { byte in
+      byte > 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "=") && byte != 0x7F
+    }
+    if plain { return value }
+    var quoted = "\""
+    for character in value.unicodeScalars {
+      switch character {
+      case "\"": quoted += "\\\""
+      case "\\": quoted += "\\\\"
+      case "\n": quoted += "\\n"
+      case "\t": quoted += "\\t"
+      default: quoted.unicodeScalars.append(character)
+      }
+    }
+    return quoted + "\""
+  }
+
+  /// RFC 3339 UTC with milliseconds: `2026-12-04T16:50:01.123Z`.
+  static func now() -> String {
+    var spec = timespec()
+    clock_gettime(CLOCK_REALTIME, &spec)
+    var parts = tm()
+    var seconds = spec.tv_sec
+    gmtime_r(&seconds, &parts)
+    func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+    let millis = spec.tv_nsec / 1_000_000
+    let fraction = millis < 10 ? "00\(millis)" : millis < 100 ? "0\(millis)" : "\(millis)"
+    return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
+      + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)).\(fraction)Z"
   }
 }

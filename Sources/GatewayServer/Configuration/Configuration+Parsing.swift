@@ -25,7 +25,7 @@ extension Configuration {
     Option("--descriptor-set", value: "FILE", repeatable: true,
       "binary FileDescriptorSet for JSON calls (repeatable; default: the agent's reflection)"
     ) { config, value throws(ConfigurationError) in config.descriptorSets.append(value) },
-    Option("--password-file", value: "FILE",
+    Option("--password-file", env: "SESSION_GATEWAY_PASSWORD_FILE", value: "FILE",
       "file holding the password for re-authentication (or PK_PASSWORD); at most 12287 bytes"
     ) { config, value throws(ConfigurationError) in config.passwordFile = value },
     Option("--token", env: "PK_TOKEN", value: "TOKEN",
@@ -44,7 +44,13 @@ extension Configuration {
     },
     Option("--unlock-method", env: "SESSION_GATEWAY_UNLOCK_METHOD", value: "PATH",
       "gRPC method that exchanges a password for a token (default /polykey.v1.ClientService/SessionsUnlock)"
-    ) { config, value throws(ConfigurationError) in config.unlockMethod = value },
+    ) { config, value throws(ConfigurationError) in
+      guard GRPCMethodPath(value) != nil else {
+        throw ConfigurationError(
+          "--unlock-method: '\(value)' is not a gRPC method path (/package.Service/Method)")
+      }
+      config.unlockMethod = value
+    },
     Option("--allow-uid", env: "SESSION_GATEWAY_ALLOW_UIDS", value: "UID", repeatable: true,
       "also serve this peer uid (repeatable; the env var takes a comma list; default: own uid only)"
     ) { config, value throws(ConfigurationError) in
@@ -123,7 +129,10 @@ extension Configuration {
     var config = Configuration(environment: environment)
     for option in options {
       if let name = option.environment, let value = environment[name], !value.isEmpty {
-        try option.apply(&config, value)
+        do { try option.apply(&config, value) } catch {
+          // The message names the flag; say which variable held the value.
+          throw ConfigurationError("\(name): \(error.description)")
+        }
       }
     }
     if let password = environment["PK_PASSWORD"], !password.isEmpty { config.password = password }
@@ -170,8 +179,9 @@ extension Configuration {
     var text = """
       session-gateway \(GatewayVersion.number): owns an agent session and serves it to local tools
       as HTTP/1.1 on a Unix socket (JSON calls and gRPC-Web), calling the agent over gRPC with the
-      session's token, storing the tokens it hands back. Endpoints: GET /-/methods, /-/session,
-      /-/health, /-/metrics; README.md has a curl example for each.
+      session's token, storing the tokens it hands back. Endpoints: GET /-/methods, /-/health,
+      /-/metrics; GET, PUT, DELETE /-/session; POST /-/session/unlock. README.md has a curl
+      example for each.
 
       usage: session-gateway --agent ADDRESS [options]
 

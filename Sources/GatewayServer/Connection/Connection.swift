@@ -30,6 +30,8 @@ final class Connection {
   private var flushScheduled = false
   /// Responses ended on this connection so far.
   private var responsesEnded = 0
+  /// Set for the answer to a HEAD request: its head only, `Content-Length` as for a GET.
+  var omitsResponseBody = false
 
   init(fd: Int32, id: UInt64, server: Server) {
     self.fd = fd
@@ -150,14 +152,15 @@ final class Connection {
 
   /// Body bytes written as they are (Content-Length responses).
   func sendBody(_ bytes: [UInt8]) {
-    guard !closed else { return }
+    guard !closed, !omitsResponseBody else { return }
     enqueue(bytes)
   }
 
   /// Ends the response (writing the last chunk when chunked) and moves to the next request.
   func endResponse(chunked: Bool) {
     guard !closed else { return }
-    if chunked { enqueue(HTTPResponseEncoder.lastChunk) }
+    if chunked && !omitsResponseBody { enqueue(HTTPResponseEncoder.lastChunk) }
+    omitsResponseBody = false
     responseInFlight = false
     responsesEnded += 1
     handler = nil

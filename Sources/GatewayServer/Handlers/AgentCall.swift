@@ -201,6 +201,9 @@ final class AgentCall: AgentTransferDelegate {
     switch action {
     case .retry(let token):
       server.metrics.authRetries[.fileToken, default: 0] += 1
+      server.logger.info(
+        "the agent rejected the session; retrying with the token file's newer token",
+        ["path": path])
       retry(token: token)
     case .unlock:
       startUnlock()
@@ -235,6 +238,9 @@ final class AgentCall: AgentTransferDelegate {
 
   private func startUnlock() {
     guard let password = server.password else { return deliverHeld(failure: nil) }
+    server.logger.info(
+      "the agent rejected the session; unlocking with the configured password",
+      ["path": path, "unlockMethod": server.configuration.unlockMethod])
     unlock = SessionUnlock.start(server: server, password: password) { [weak self] outcome in
       self?.unlockEnded(outcome)
     }
@@ -246,6 +252,7 @@ final class AgentCall: AgentTransferDelegate {
     switch outcome {
     case .token(let token):
       server.metrics.unlocks[true, default: 0] += 1
+      server.logger.info("session unlocked; retrying the call", ["path": path])
       server.session.received(token: token)
       guard keptBody != nil, let action = try? machine?.unlocked(token: token),
         case .retry(let retryToken) = action
@@ -254,6 +261,9 @@ final class AgentCall: AgentTransferDelegate {
       retry(token: retryToken)
     case .failed(let status, _):
       server.metrics.unlocks[false, default: 0] += 1
+      server.logger.warning(
+        "unlock with the configured password failed",
+        ["path": path, "grpcStatus": status.code.name])
       _ = try? machine?.unlockFailed()
       // Answer with the unlock's own outcome, as a trailers-only answer: a wrong password is
       // the agent's error; the session token was not what failed last.

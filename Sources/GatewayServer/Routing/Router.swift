@@ -13,6 +13,8 @@ struct Router {
 
   func handler(for head: HTTPRequestHead, connection: Connection) -> (any RequestHandler)? {
     let path = head.target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? ""
+    // HEAD is GET without the body (RFC 9110 9.3.2), for the endpoints a GET can read.
+    connection.omitsResponseBody = head.method == "HEAD"
     if path.hasPrefix("/-/session") {
       if SessionEndpoint.Kind(rawValue: path) != nil {
         return SessionEndpoint.handler(for: path, head: head, server: server, connection: connection)
@@ -56,11 +58,11 @@ struct Router {
       connection.sendError(.notFound(path))
       return
     }
-    guard endpoint.allowedMethods.contains(head.method) else {
+    guard endpoint.allowedMethods.contains(head.method.readingMethod) else {
       connection.sendError(
         .methodNotAllowed(
           "\(head.method) is not allowed on \(path)",
-          allow: endpoint.allowedMethods.joined(separator: ", ")))
+          allow: endpoint.allowedMethods.withHEAD.joined(separator: ", ")))
       return
     }
     switch endpoint {
@@ -90,6 +92,21 @@ enum OwnEndpoint: String {
     switch self {
     case .health, .metrics, .methods: ["GET"]
     }
+  }
+}
+
+extension String {
+  /// The method an endpoint answers for this one: HEAD is answered as GET (without the body).
+  var readingMethod: String { self == "HEAD" ? "GET" : self }
+}
+
+extension [String] {
+  /// An `Allow` list: HEAD goes wherever GET does.
+  var withHEAD: [String] {
+    guard let get = firstIndex(of: "GET") else { return self }
+    var methods = self
+    methods.insert("HEAD", at: get + 1)
+    return methods
   }
 }
 

@@ -46,14 +46,15 @@ final class SessionEndpoint: RequestHandler {
     for path: String, head: HTTPRequestHead, server: Server, connection: Connection
   ) -> SessionEndpoint? {
     guard let kind = Kind(rawValue: path) else { return nil }
-    guard kind.allowedMethods.contains(head.method) else {
+    let method = head.method.readingMethod
+    guard kind.allowedMethods.contains(method) else {
       connection.sendError(
         .methodNotAllowed(
           "\(head.method) is not allowed on \(path)",
-          allow: kind.allowedMethods.joined(separator: ", ")))
+          allow: kind.allowedMethods.withHEAD.joined(separator: ", ")))
       return nil
     }
-    return SessionEndpoint(server: server, connection: connection, kind: kind, method: head.method)
+    return SessionEndpoint(server: server, connection: connection, kind: kind, method: method)
   }
 
   // MARK: RequestHandler
@@ -111,9 +112,12 @@ final class SessionEndpoint: RequestHandler {
     switch outcome {
     case .token(let token):
       server.metrics.unlocks[true, default: 0] += 1
+      server.logger.info("session unlocked", ["via": "/-/session/unlock"])
       server.session.store(token: token) { [self] error in written(error) }
     case .failed(let status, let source):
       server.metrics.unlocks[false, default: 0] += 1
+      server.logger.info(
+        "unlock failed", ["via": "/-/session/unlock", "grpcStatus": status.code.name])
       if source == .gateway {
         fail(.fromTransport(code: status.code, message: status.message))
       } else {
@@ -166,7 +170,7 @@ final class SessionEndpoint: RequestHandler {
   }
 
   private func badBody(_ message: String) -> GatewayError {
-    .gateway("BadRequest", .invalidArgument, message, httpStatus: 400)
+    .gateway("InvalidRequest", .invalidArgument, message, httpStatus: 400)
   }
 
   /// The string member `name` of the body's JSON object; answers 400 and returns nil when the

@@ -86,7 +86,8 @@ final class SchemaRegistry {
 
   private func answer(for path: String) -> Lookup {
     if let method = pool.methodByPath[path] { return .found(method, pool) }
-    if let lastFailure, pool.services.isEmpty { return .unavailable(lastFailure) }
+    // The last fetch failed (the agent down, say): whether the method exists is not known.
+    if let lastFailure { return .unavailable(lastFailure) }
     if let service = Self.serviceName(path), let reason = unresolvedServices[service] {
       return .unavailable("the agent's reflection gave no schema for \(service): \(reason)")
     }

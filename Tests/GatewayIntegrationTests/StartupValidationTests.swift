@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+
+/// What the gateway refuses at start, with the sysexits code a service manager can act on:
+/// a typo is found before any caller meets it as a 503 on every call.
+@Suite struct StartupValidationTests {
+  @Test(arguments: [
+    (["--agent", "http://127.0.0.1:99999"], "port '99999'"),
+    (["--agent", "http://127.0.0.1:abc"], "port 'abc'"),
+    (["--agent", "http://127.0.0.1"], "a port is required"),
+    (["--agent", "https://agent.example:"], "port ''"),
+    (["--agent", "http://::1:50051"], "in brackets"),
+    (["--agent", "http://:50051"], "host is missing"),
+    (["--agent", "unix:/tmp/a.sock", "--unlock-method", "nope"], "not a gRPC method path"),
+    (["--agent", "unix:/tmp/a.sock", "--unlock-method", "/pkg.Service/"], "not a gRPC method path"),
+  ])
+  func aBadCommandLineExits64(arguments: [String], expected: String) throws {
+    let (code, _, errors) = try runProcess(TestPaths.gatewayBinary, arguments)
+    #expect(code == 64, "\(errors)")
+    #expect(errors.contains(expected), "\(errors)")
+  }
+
+  @Test func goodAgentAddressesAreAccepted() throws {
+    // --version after the options: parsing succeeds and nothing starts.
+    for address in ["http://127.0.0.1:50051", "https://agent.example:443/", "http://[::1]:50051"] {
+      let (code, _, errors) = try runProcess(TestPaths.gatewayBinary, ["--agent", address, "--version"])
+      #expect(code == 0, "\(address): \(errors)")
+    }
+  }
+
+  /// A bad environment value is named by its variable, not only by the flag it stands for.
+  @Test func aBadEnvironmentValueNamesTheVariable() throws {
+    let (code, _, errors) = try runProcess(
+      "/usr/bin/env", ["SESSION_GATEWAY_LOG_LEVEL=loud", TestPaths.gatewayBinary, "--agent", "unix:/tmp/a.sock"])
+    #expect(code == 64)
+    #expect(errors.contains("SESSION_GATEWAY_LOG_LEVEL: --log-level: unknown level 'loud'"), "\(errors)")
+  }
+
+  /// Files the configuration names are read at start: missing, empty or unreadable is exit 78
+  /// (EX_CONFIG), naming the file, and no socket file is left behind.
+  @Test(arguments: ["ca-missing", "ca-directory", "password-missing", "password-empty", "descriptor-broken"])
+  func anUnusableFileExits78LeavingNoSocket(problem: String) throws {
+    let directory = try TemporaryDirectory()
+    let socket = directory.file("gw.sock")
+    var arguments = ["--agent", "unix:" + directory.file("agent.sock"), "--listen", socket]
+    let expected: String
+    switch problem {
+    case "ca-missing":
+      arguments += ["--agent-ca-file", directory.file("nope.pem")]
+      expected = "--agent-ca-file \(directory.file("nope.pem")): No such file or directory"
+    case "ca-directory":
+      arguments += ["--agent-ca-file", directory.path]
+      expected = "not a regular file"
+    case "password-missing":
+      arguments += ["--password-file", directory.file("nope")]
+      expected = "the password file \(directory.file("nope")) does not exist"
+    case "password-empty":
+      let empty = directory.file("password")
+      #expect(FileManager.default.createFile(atPath: empty, contents: Data("\n".utf8)))
+      arguments += ["--password-file", empty]
+      expected = "the password file \(empty) is empty"
+    default:
+      let broken = directory.file("broken.binpb")
+      #expect(FileManager.default.createFile(atPath: broken, contents: Data([0x0A, 0x05, 0x01])))
+      arguments += ["--descriptor-set", broken]
+      expected = "invalid descriptor set"
+    }
+    let (code, _, errors) = try runProcess(TestPaths.gatewayBinary, arguments)
+    #expect(code == 78, "\(errors)")
+    #expect(errors.contains(expected), "\(errors)")
+    #expect(!FileManager.default.fileExists(atPath: socket), "a failed start left \(socket)")
+  }
+}
