@@ -333,6 +333,14 @@ struct SessionLifecycleTests {
     #expect(try Self.metric(fixture, "session_gateway_unlocks_total{outcome=\"failed\"}") == 1)
   }
 
+  /// A password given through a pipe (`--password-file <(…)`) is read at start and used.
+  @Test func aPasswordFromAPipeUnlocks() throws {
+    let fixture = try Fixture(gatewayArguments: ["--password-file", "PASSWORD_FIFO"])
+    let (result, response) = try fixture.web("/polykey.v1.ClientService/AgentStatus")
+    #expect(Self.outcome(result, response)["grpc-status"] == "0", "\(result.text)")
+    #expect(try Self.metric(fixture, "session_gateway_unlocks_total{outcome=\"ok\"}") == 1)
+  }
+
   /// The caller's own credentials are not the session's: no recovery.
   @Test func theCallersOwnCredentialsAreNeverRecovered() throws {
     let fixture = try Fixture(gatewayArguments: ["--password-file", "PASSWORD_FILE"])

@@ -12,6 +12,7 @@ final class Fixture {
     agent = try ReferenceAgent(directory: directory, arguments: agentArguments)
     // Placeholders for password files: the right password, and a wrong one.
     let arguments = try gatewayArguments.map { argument in
+      if argument == "PASSWORD_FIFO" { return try Self.passwordPipe(in: directory) }
       guard argument == "PASSWORD_FILE" || argument == "WRONG_PASSWORD_FILE" else { return argument }
       let path = directory.file(argument.lowercased())
       let password = argument == "PASSWORD_FILE" ? "secret-password" : "wrong-password"
@@ -19,6 +20,21 @@ final class Fixture {
       return path
     }
     gateway = try Gateway(agent: agent.address, directory: directory, arguments: arguments)
+  }
+
+  /// A FIFO the right password is written to once, as `--password-file <(pass show agent)`
+  /// would give it: the gateway must read it to its end, not refuse it as not a regular file.
+  static func passwordPipe(in directory: TemporaryDirectory) throws -> String {
+    let path = directory.file("password-fifo")
+    guard mkfifo(path, 0o600) == 0 else { throw TestFailure("mkfifo failed") }
+    Thread {
+      let fd = open(path, O_WRONLY)  // waits for the gateway to open it
+      guard fd >= 0 else { return }
+      let bytes = Array("secret-password\n".utf8)
+      _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+      close(fd)
+    }.start()
+    return path
   }
 
   /// A gRPC-Web call through the gateway with curl.
