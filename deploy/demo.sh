@@ -85,5 +85,6 @@ echo "# Metrics"
 curl -sS --unix-socket "$sock" http://localhost/-/metrics | grep -E '^session_gateway_(agent_calls|tokens|session)' | head -12
 echo "demo: done (logs in $work)"
 if [ "${1:-}" = "--keep" ]; then
-  echo "demo: still running: sock=$sock   (the agent's password: demo-password; stop: kill $gateway_pid $agent_pid)"
+  echo "demo: still running: sock=$sock"
+  echo "demo: the agent's password: demo-password; the token file: $work/node/token; stop: kill $gateway_pid $agent_pid"
 fi

@@ -37,7 +37,7 @@ public final class Server {
     guard let address = configuration.agent else { throw ServerError("no agent address") }
     if let caFile = configuration.agentCAFile, let problem = Self.unreadableFileProblem(caFile) {
       // Found now, not as a TLS failure on every call.
-      throw ServerError("--agent-ca-file \(caFile): \(problem)", exitCode: 78)
+      throw ServerError("cannot read the agent CA file \(caFile): \(problem)", exitCode: 78)
     }
     var clientConfiguration = AgentClientConfiguration(
       address: address, caFile: configuration.agentCAFile)

@@ -309,6 +309,26 @@ struct JSONCallTests {
     #expect(try methods().contains("polykey.v1.TestService"))
   }
 
+  /// An agent that comes up after the gateway: `/-/methods` fetches again by itself (no JSON
+  /// call needed first), and says why while it cannot.
+  @Test func methodsFetchesAgainWhenTheAgentComesUpLate() throws {
+    let directory = try TemporaryDirectory()
+    let gateway = try Gateway(agent: "unix:" + directory.file("agent.sock"), directory: directory)
+    let methods = { () throws -> [String: Any] in
+      try jsonObject(try Curl.run(socket: gateway.socketPath, path: "/-/methods", method: "GET"))
+    }
+    let before = try methods()
+    #expect((before["services"] as? [Any])?.isEmpty == true)
+    #expect((before["reflectionError"] as? String)?.contains("cannot connect") == true, "\(before)")
+    let agent = try ReferenceAgent(directory: directory)
+    _ = agent
+    usleep(1_100_000)  // at most one fetch a second
+    let after = try methods()
+    #expect(after["reflectionError"] == nil, "\(after)")
+    let names = (after["services"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+    #expect(names.contains("polykey.v1.TestService"), "\(names)")
+  }
+
   /// With the agent gone, a method the schemas lack may exist in the agent that comes back:
   /// the failed fetch makes it 503 (try again), not 404 (it does not exist).
   @Test func anUnknownMethodWhileTheAgentIsDownIs503() throws {

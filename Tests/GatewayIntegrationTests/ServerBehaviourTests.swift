@@ -175,6 +175,23 @@ struct ServerBehaviourTests {
     let (missingCode, _, _) = try runProcess(TestPaths.gatewayBinary, [])
     #expect(missingCode == 64)
   }
+
+  /// The example environment file lists every variable `--help` does, so a systemd user
+  /// finds each setting there.
+  @Test func theEnvironmentFileExampleListsEveryVariable() throws {
+    let (_, help, _) = try runProcess(TestPaths.gatewayBinary, ["--help"])
+    let helpText = String(decoding: help, as: UTF8.self)
+    let variables = helpText.components(separatedBy: "[$").dropFirst().compactMap {
+      $0.split(separator: "]").first.map(String.init)
+    }
+    #expect(variables.count >= 15, "\(variables)")
+    let example = try String(
+      contentsOf: TestPaths.repository.appendingPathComponent("deploy/session-gateway.env.example"),
+      encoding: .utf8)
+    for variable in variables + ["PK_PASSWORD"] {
+      #expect(example.contains(variable + "="), "\(variable) is missing from the example")
+    }
+  }
 }
 
 func openDescriptorCount(_ pid: Int32) throws -> Int {

@@ -33,7 +33,7 @@ import Testing
     let (code, _, errors) = try runProcess(
       "/usr/bin/env", ["SESSION_GATEWAY_LOG_LEVEL=loud", TestPaths.gatewayBinary, "--agent", "unix:/tmp/a.sock"])
     #expect(code == 64)
-    #expect(errors.contains("SESSION_GATEWAY_LOG_LEVEL: --log-level: unknown level 'loud'"), "\(errors)")
+    #expect(errors.contains("SESSION_GATEWAY_LOG_LEVEL: unknown level 'loud'"), "\(errors)")
   }
 
   /// Files the configuration names are read at start: missing, empty or unreadable is exit 78
@@ -47,7 +47,7 @@ import Testing
     switch problem {
     case "ca-missing":
       arguments += ["--agent-ca-file", directory.file("nope.pem")]
-      expected = "--agent-ca-file \(directory.file("nope.pem")): No such file or directory"
+      expected = "cannot read the agent CA file \(directory.file("nope.pem")): No such file or directory"
     case "ca-directory":
       arguments += ["--agent-ca-file", directory.path]
       expected = "not a regular file"

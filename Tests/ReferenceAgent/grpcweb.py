@@ -45,7 +45,7 @@ def decode(name):
             print(json.dumps({"trailers": trailers}))
         else:
             message = cls.FromString(payload)
-            print(json.dumps({"message": json_format.MessageToDict(message)}))
+            print(json.dumps({"message": json_format.MessageToDict(message, always_print_fields_with_no_presence=True)}))
 
 
 if __name__ == "__main__":

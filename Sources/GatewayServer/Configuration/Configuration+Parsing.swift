@@ -38,7 +38,7 @@ extension Configuration {
       let token = String(decoding: bytes, as: UTF8.self)
       guard Session.isValidToken(token) else {
         throw ConfigurationError(
-          "--token/PK_TOKEN: not a token (1 to \(Session.maximumTokenLength) visible ASCII characters)")
+          "--token: not a token (1 to \(Session.maximumTokenLength) visible ASCII characters)")
       }
       config.initialToken = token
     },
@@ -130,8 +130,11 @@ extension Configuration {
     for option in options {
       if let name = option.environment, let value = environment[name], !value.isEmpty {
         do { try option.apply(&config, value) } catch {
-          // The message names the flag; say which variable held the value.
-          throw ConfigurationError("\(name): \(error.description)")
+          // Messages start with the flag; name the variable that held the value instead.
+          let prefix = option.flag + ": "
+          let detail = error.description.hasPrefix(prefix)
+            ? String(error.description.dropFirst(prefix.count)) : error.description
+          throw ConfigurationError("\(name): \(detail)")
         }
       }
     }

@@ -263,7 +263,7 @@ final class AgentCall: AgentTransferDelegate {
       server.metrics.unlocks[false, default: 0] += 1
       server.logger.warning(
         "unlock with the configured password failed",
-        ["path": path, "grpcStatus": status.code.name])
+        ["path": path, "error": status.logType])
       _ = try? machine?.unlockFailed()
       // Answer with the unlock's own outcome, as a trailers-only answer: a wrong password is
       // the agent's error; the session token was not what failed last.

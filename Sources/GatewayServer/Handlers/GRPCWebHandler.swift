@@ -1,5 +1,6 @@
 import GatewayAgentClient
 import GatewayCore
+import GatewayEventLoop
 import GatewayErrors
 import GatewayGRPC
 import GatewayHTTP1
@@ -19,6 +20,8 @@ final class GRPCWebHandler: RequestHandler, AgentTransferDelegate {
   /// HTTP/1.1 callers get a chunked body; HTTP/1.0 ones a body ended by closing.
   private let chunked: Bool
   private var finished = false
+  /// When the request arrived, for the call's log line.
+  private let startedAt = MonotonicClock.now()
 
   private init(
     server: Server, connection: Connection, method: GRPCMethodPath, contentType: GRPCWebContentType,
@@ -158,11 +161,11 @@ final class GRPCWebHandler: RequestHandler, AgentTransferDelegate {
   }
 
   /// Ends the call early from our side: cancel the agent call and report `status`.
-  private func abort(_ status: GRPCStatus) {
+  private func abort(_ status: GRPCStatus, source: GRPCCallStateMachine.StatusSource = .gateway) {
     deferredCall = nil
     transfer?.cancel()
     transfer = nil
-    finish(status)
+    finish(status, source: source)
   }
 
   // MARK: The agent's side
@@ -175,7 +178,7 @@ final class GRPCWebHandler: RequestHandler, AgentTransferDelegate {
     switch action {
     case .none: break
     case .forwardLeadingMetadata(let metadata): sendHead(metadata)
-    case .finish(let status, _): finish(status)
+    case .finish(let status, let source): finish(status, source: source)
     }
   }
 
@@ -192,14 +195,14 @@ final class GRPCWebHandler: RequestHandler, AgentTransferDelegate {
     switch action {
     case .none, .forwardMessages: break
     case .forwardFrames(let frames): sendFrames(frames)
-    case .finish(let status, _): abort(status)
+    case .finish(let status, let source): abort(status, source: source)
     }
     return .accepted
   }
 
   func transferReceivedTrailers(_ trailers: Metadata) {
     guard let action = try? machine.receivedTrailers(trailers) else { return }
-    if case .finish(let status, _) = action { finish(status) }
+    if case .finish(let status, let source) = action { finish(status, source: source) }
   }
 
   func transferFinished(failure: TransportFailure?) {
@@ -210,7 +213,7 @@ final class GRPCWebHandler: RequestHandler, AgentTransferDelegate {
     guard let action = try? machine.transferEnded(transportError: error) else {
       return finish(GRPCStatus(code: .internal, message: "the call ended in an invalid state"))
     }
-    if case .finish(let status, _) = action { finish(status) }
+    if case .finish(let status, let source) = action { finish(status, source: source) }
   }
 
   // MARK: Writing the response
@@ -244,12 +247,11 @@ final class GRPCWebHandler: RequestHandler, AgentTransferDelegate {
 
   /// Reports the final status: in the trailer frame after a head, else as a trailers-only
   /// response (status in the headers, empty body).
-  private func finish(_ status: GRPCStatus) {
+  private func finish(_ status: GRPCStatus, source: GRPCCallStateMachine.StatusSource = .gateway) {
     guard !finished else { return }
     finished = true
     server.metrics.callsByStatus[status.code.rawValue, default: 0] += 1
-    server.logger.debug(
-      "call finished", ["grpc.method": method.path, "grpc.status": "\(status.code.rawValue)"])
+    server.logCallEnded(path: method.path, status: status, source: source, startedAt: startedAt)
     var filtered = status
     filtered.metadata = GRPCWebMetadataFilter.filter(status.metadata)
     if headSent {

@@ -39,6 +39,8 @@ final class JSONCallHandler: RequestHandler, AgentTransferDelegate {
   private var singleResponse: [UInt8]?
   private var headSent = false
   private var finished = false
+  /// When the request arrived, for the call's log line.
+  private let startedAt = MonotonicClock.now()
   /// Set when a client-streaming call's start was put off by a loop turn (`methodKnown`).
   private var startDeferred = false
 
@@ -352,7 +354,7 @@ final class JSONCallHandler: RequestHandler, AgentTransferDelegate {
   private func finish(_ status: GRPCStatus, source: GRPCCallStateMachine.StatusSource) {
     guard !finished else { return }
     server.metrics.callsByStatus[status.code.rawValue, default: 0] += 1
-    server.logger.debug("call finished", ["grpc.method": path, "grpc.status": "\(status.code.rawValue)"])
+    server.logCallEnded(path: path, status: status, source: source, startedAt: startedAt)
     guard status.code == .ok else {
       return fail(errorFor(status, source: source))
     }

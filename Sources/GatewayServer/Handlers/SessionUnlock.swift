@@ -160,6 +160,7 @@ final class SessionUnlock: AgentTransferDelegate {
           GRPCStatus(code: .internal, message: "the unlock method returned no token"),
           source: .gateway))
     }
+    server.metrics.tokensReceived += 1  // an unlock's token counts as one the agent handed back
     finish(.token(token))
   }
 

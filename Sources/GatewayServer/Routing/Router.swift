@@ -69,7 +69,9 @@ struct Router {
     case .health:
       connection.sendJSON(status: 200, body: Array("{\"status\":\"serving\"}\n".utf8))
     case .methods:
-      connection.sendJSON(status: 200, body: MethodsListing.json(server.schemas))
+      server.schemas.refreshedIfFailing { [server] in
+        connection.sendJSON(status: 200, body: MethodsListing.json(server.schemas))
+      }
     case .metrics:
       let body = Array(server.metricsText().utf8)
       var headers = HTTPHeaders()

@@ -117,7 +117,7 @@ final class SessionEndpoint: RequestHandler {
     case .failed(let status, let source):
       server.metrics.unlocks[false, default: 0] += 1
       server.logger.info(
-        "unlock failed", ["via": "/-/session/unlock", "grpcStatus": status.code.name])
+        "unlock failed", ["via": "/-/session/unlock", "error": status.logType])
       if source == .gateway {
         fail(.fromTransport(code: status.code, message: status.message))
       } else {

@@ -84,6 +84,21 @@ final class SchemaRegistry {
     if fetch == nil { beginFetch() }
   }
 
+  /// Runs `completion` on the loop once the schemas are as current as they can be: while the
+  /// first fetch runs, or after a failed one (the agent was down at start, say), `/-/methods`
+  /// waits for a fetch (at most one a second) rather than listing nothing until a call
+  /// happens to fetch again.
+  func refreshedIfFailing(completion: @escaping () -> Void) {
+    guard usesReflection, lastFailure != nil || fetch != nil else { return completion() }
+    let recently =
+      lastFetchEnded.map {
+        MonotonicClock.now() &- $0 < Self.refetchIntervalNanoseconds
+      } ?? false
+    if fetch == nil && recently { return completion() }
+    waiters.append(completion)
+    if fetch == nil { beginFetch() }
+  }
+
   private func answer(for path: String) -> Lookup {
     if let method = pool.methodByPath[path] { return .found(method, pool) }
     // The last fetch failed (the agent down, say): whether the method exists is not known.
