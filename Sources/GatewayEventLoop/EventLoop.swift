@@ -9,7 +9,8 @@ public struct IOEvents: OptionSet, Sendable {
 
   public static let readable = IOEvents(rawValue: 1 << 0)
   public static let writable = IOEvents(rawValue: 1 << 1)
-  /// The peer hung up or the descriptor failed; reading will tell which.
+  /// The peer is gone both ways (`EPOLLHUP`) or the descriptor failed (`EPOLLERR`); reported
+  /// whatever the interest. A half-close is `.readable` (a read returns end of file).
   public static let hangup = IOEvents(rawValue: 1 << 2)
 }
 
@@ -102,9 +103,11 @@ public final class EventLoop {
     _ = cgw_epoll_ctl(epollFD, cgw_EPOLL_CTL_DEL, registration.fd, 0, 0)
   }
 
+  /// `EPOLLRDHUP` only with `.readable`: a peer's half-close stays readable (level-triggered)
+  /// until the descriptor is closed, so a watcher that stopped reading must not hear it.
   private static func epollMask(_ interest: IOEvents) -> UInt32 {
-    var mask = cgw_EPOLLRDHUP
-    if interest.contains(.readable) { mask |= cgw_EPOLLIN }
+    var mask: UInt32 = 0
+    if interest.contains(.readable) { mask |= cgw_EPOLLIN | cgw_EPOLLRDHUP }
     if interest.contains(.writable) { mask |= cgw_EPOLLOUT }
     return mask
   }
@@ -154,11 +157,11 @@ public final class EventLoop {
     default:
       guard let registration = registrations[event.data] else { return }
       var happened: IOEvents = []
-      if event.events & cgw_EPOLLIN != 0 { happened.insert(.readable) }
+      // A half-close (RDHUP) reads as end of file: readable. HUP and ERR (always reported)
+      // mean the peer is gone both ways.
+      if event.events & (cgw_EPOLLIN | cgw_EPOLLRDHUP) != 0 { happened.insert(.readable) }
       if event.events & cgw_EPOLLOUT != 0 { happened.insert(.writable) }
-      if event.events & (cgw_EPOLLHUP | cgw_EPOLLERR | cgw_EPOLLRDHUP) != 0 {
-        happened.insert(.hangup)
-      }
+      if event.events & (cgw_EPOLLHUP | cgw_EPOLLERR) != 0 { happened.insert(.hangup) }
       registration.handler(happened)
     }
   }

@@ -40,8 +40,11 @@ extension HTTPConnectionStateMachine {
       guard inFlight.response == .notStarted else {
         throw poison("responseStarted(_:) twice for one request")
       }
+      // A peer that half-closed gets answers to every whole request it sent before; the last
+      // one (nothing more buffered) says close.
+      let lastBeforeHalfClose = peerHalfClosed && parser.bufferedByteCount == 0
       let close =
-        closeRequested || !inFlight.keepAlive || peerHalfClosed || head.framing == .untilClose
+        closeRequested || !inFlight.keepAlive || lastBeforeHalfClose || head.framing == .untilClose
         || (!inFlight.requestComplete && inFlight.continueState == .pending)
       inFlight.response = .started(close: close)
       state = .inFlight(inFlight)

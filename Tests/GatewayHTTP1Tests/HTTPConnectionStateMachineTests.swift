@@ -181,6 +181,8 @@ struct HTTPConnectionStateMachineTests {
     machine.bytesReceived(Array("GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\n".utf8))
     machine.peerClosed()
     #expect(machine.receive() == ["head(GET /1)", "end", "wait"])
+    #expect(try machine.respond() == .keepAlive)
+    #expect(machine.receive() == ["head(GET /2)", "end", "wait"])
     #expect(try machine.respond() == .close)
     #expect(machine.receive() == ["close"])
   }

@@ -39,6 +39,50 @@ struct ServerBehaviourTests {
     #expect(refused.contains("Allow: GET, HEAD"), "\(refused)")
   }
 
+  /// A caller that half-closes after pipelining an agent call and another request gets both
+  /// answers, then end of file; while the agent takes its time, the gateway sleeps (an end of
+  /// file is level-triggered: reading it again and again would spin a core).
+  @Test func aHalfClosedCallerGetsEveryAnswerWithoutSpinning() throws {
+    let fixture = try Fixture()
+    let pid = fixture.gateway.child.process.processIdentifier
+    let connection = try RawConnection(path: fixture.gateway.socketPath)
+    let body = try controlJSON(delayMs: 1500)
+    connection.send(
+      "POST /polykey.v1.TestService/ControlUnary HTTP/1.1\r\nHost: x\r\n"
+        + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+        + "GET /-/health HTTP/1.1\r\nHost: x\r\n\r\n")
+    connection.halfClose()
+    let cpuBefore = try cpuTicks(pid)
+    let (text, closed) = connection.receive(timeout: 10)
+    let cpuTicksWaiting = try cpuTicks(pid) - cpuBefore
+    #expect(closed)
+    #expect(text.components(separatedBy: "HTTP/1.1 200").count == 3, "\(text)")
+    #expect(text.hasSuffix("{\"status\":\"serving\"}\n"), "\(text)")
+    // 1.5 s of waiting: a spinning loop would use about 150 ticks.
+    #expect(cpuTicksWaiting < 40, "\(cpuTicksWaiting) ticks of CPU while waiting")
+  }
+
+  /// A caller gone both ways while its call waits is let go at once: its call is cancelled
+  /// and its connection closed, not kept until the agent answers.
+  @Test func aCallerThatClosesIsLetGoAtOnce() throws {
+    let fixture = try Fixture()
+    let body = try controlJSON(delayMs: 5000)
+    var connection: RawConnection? = try RawConnection(path: fixture.gateway.socketPath)
+    connection?.send(
+      "POST /polykey.v1.TestService/ControlUnary HTTP/1.1\r\nHost: x\r\n"
+        + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+    usleep(300_000)
+    connection = nil  // closes the socket
+    let openConnections = { () throws -> String in
+      try Curl.run(socket: fixture.gateway.socketPath, path: "/-/metrics", method: "GET").text
+        .split(separator: "\n").first { $0.hasPrefix("session_gateway_connections ") }
+        .map(String.init) ?? ""
+    }
+    try fixture.gateway.child.wait(for: "the closed connection to be let go", timeout: 2) {
+      (try? openConnections()) == "session_gateway_connections 1"  // the metrics request itself
+    }
+  }
+
   @Test func malformedRequestsGet400AndOthersKeepWorking() throws {
     let fixture = try Fixture()
     let keptAlive = try RawConnection(path: fixture.gateway.socketPath)
@@ -196,4 +240,16 @@ struct ServerBehaviourTests {
 
 func openDescriptorCount(_ pid: Int32) throws -> Int {
   try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count
+}
+
+/// User plus system CPU ticks (1/100 s) a process has used.
+func cpuTicks(_ pid: Int32) throws -> Int {
+  let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  guard let close = stat.lastIndex(of: ")") else { throw TestFailure("bad /proc stat") }
+  let fields = stat[stat.index(after: close)...].split(separator: " ")
+  guard fields.count > 13, let user = Int(fields[11]), let system = Int(fields[12]) else {
+    throw TestFailure("bad /proc stat")
+  }
+  return user + system
 }

@@ -55,6 +55,9 @@ final class Connection {
     if events.contains(.writable) { flush() }
     if closed { return }
     if events.contains(.readable) || events.contains(.hangup) { readAvailable() }
+    // Gone both ways (reported whatever the interest, so it would repeat): nothing can be
+    // answered any more, and a call under way is cancelled, as gRPC does for a caller gone.
+    if events.contains(.hangup) && !closed { close() }
   }
 
   private func readAvailable() {
@@ -73,7 +76,11 @@ final class Connection {
     }
     switch result {
     case .wouldBlock: return
-    case .processed(0): machine.peerClosed()
+    case .processed(0):
+      // Half-closed: requests already received are still answered; nothing more will come,
+      // and a level-triggered end of file must not wake the loop again and again meanwhile.
+      machine.peerClosed()
+      pauseReading()
     case .processed: break
     }
     process()

@@ -28,6 +28,9 @@ final class RawConnection {
     _ = bytes.withUnsafeBytes { Foundation.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
   }
 
+  /// Shuts down the sending side: end of file for the gateway, which may still answer.
+  func halfClose() { shutdown(fd, Int32(SHUT_WR)) }
+
   /// Reads until `done` holds for what arrived, the peer closes, or `timeout` passes.
   func receive(timeout: Double = 5, until done: (String) -> Bool = { _ in false }) -> (String, closed: Bool) {
     var received: [UInt8] = []
