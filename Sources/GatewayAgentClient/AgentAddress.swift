@@ -20,6 +20,13 @@ public struct AgentAddress: Sendable, Equatable, CustomStringConvertible {
     if text.hasPrefix("unix:") {
       let path = String(text.dropFirst("unix:".count))
       guard !path.isEmpty else { throw AgentAddressError(text, "a Unix socket path is missing") }
+      // Relative to whatever directory the service manager starts us in: rarely meant.
+      guard path.hasPrefix("/") else {
+        throw AgentAddressError(text, "the Unix socket path must be absolute (unix:/path)")
+      }
+      guard !path.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
+        throw AgentAddressError(text, "the path holds a control character")
+      }
       transport = .unixSocket(path: path)
       baseURL = "http://localhost"
       return
@@ -65,10 +72,25 @@ public struct AgentAddress: Sendable, Equatable, CustomStringConvertible {
       if host.contains(":") { return "an IPv6 address must be in brackets: [::1]:port" }
     }
     if host.isEmpty { return "the host is missing" }
+    // A name (letters, digits, `-`, `.`, `_`) or an address; IPv6 with its zone (`%eth0`).
+    let bracketed = authority.hasPrefix("[")
+    let valid = host.utf8.allSatisfy { byte in
+      isNameByte(byte) || (bracketed && (byte == UInt8(ascii: ":") || byte == UInt8(ascii: "%")))
+    }
+    guard valid else { return "the host '\(host)' is not a host name or address" }
     guard !port.isEmpty, port.count <= 5, port.allSatisfy({ $0.isASCII && $0.isNumber }),
       let number = Int(port), (1...65535).contains(number)
     else { return "the port '\(port)' is not a number from 1 to 65535" }
     return nil
+  }
+
+  static func isNameByte(_ byte: UInt8) -> Bool {
+    switch byte {
+    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+      UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"):
+      true
+    default: false
+    }
   }
 }
 

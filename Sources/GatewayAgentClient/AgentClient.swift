@@ -148,6 +148,7 @@ public final class AgentClient {
         opening = transfer
       } else {
         waiting.append(transfer)
+        armWaitingDeadline(transfer)
         return
       }
     }
@@ -216,12 +217,32 @@ public final class AgentClient {
       let queue = waiting
       waiting.removeAll()
       for transfer in queue {
+        guard transfer.shortenTimeoutToWhatIsLeft() else {
+          transfer.complete(result: CURLE_OPERATION_TIMEDOUT)
+          continue
+        }
         do {
           try dispatch(transfer)
         } catch {
           transfer.complete(result: CURLE_FAILED_INIT)
         }
       }
+    }
+  }
+
+  /// A call's deadline holds while it waits for the connection's first answer too: curl,
+  /// which enforces it otherwise, has not seen the call yet.
+  private func armWaitingDeadline(_ transfer: AgentTransfer) {
+    let milliseconds = transfer.deadlineMilliseconds
+    guard milliseconds > 0 else { return }
+    let due = transfer.createdAt &+ UInt64(milliseconds) * 1_000_000
+    let now = MonotonicClock.now()
+    loop.schedule(after: due > now ? due - now : 0) { [weak self, weak transfer] in
+      guard let self, let transfer,
+        let index = self.waiting.firstIndex(where: { $0 === transfer })
+      else { return }
+      self.waiting.remove(at: index)
+      transfer.complete(result: CURLE_OPERATION_TIMEDOUT)
     }
   }
 

@@ -37,8 +37,11 @@ public final class AgentTransfer {
   /// connection for it after all (the old one died or was pruned), opening is refused, since
   /// without prior knowledge it would speak HTTP/1.1, and the transfer is dispatched again.
   var mayOpenConnection = true
-  /// The call's deadline in milliseconds (0: none), to tell it from the connect timeout.
-  private var deadlineMilliseconds = 0
+  /// The call's deadline in milliseconds from `createdAt` (0: none).
+  private(set) var deadlineMilliseconds = 0
+  /// When the call was made; its deadline runs from here, time spent waiting to be handed to
+  /// curl (`AgentClient.dispatch`) included.
+  let createdAt = MonotonicClock.now()
   /// Set when opening a connection was refused for it; nothing was sent.
   var refusedToOpen = false
   /// Set once the handle went back to the pool; nothing may touch `easy` afterwards.
@@ -423,12 +426,20 @@ extension AgentTransfer {
 }
 
 extension AgentTransfer {
+  /// Before a transfer that waited goes to curl: curl's timeout becomes what is left of the
+  /// deadline. False when nothing is left.
+  func shortenTimeoutToWhatIsLeft() -> Bool {
+    guard deadlineMilliseconds > 0 else { return true }
+    let elapsed = Int((MonotonicClock.now() &- createdAt) / 1_000_000)
+    let left = deadlineMilliseconds - elapsed
+    guard left > 0 else { return false }
+    return cgw_curl_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, left) == CURLE_OK
+  }
+
   /// curl says "Operation timed out after 100 milliseconds with 0 bytes received" both for
   /// the call's deadline and for the connect timeout: say which, in the gateway's terms.
   fileprivate func timeoutMessage() -> (TransportFailure.Kind, String)? {
-    var elapsedMicroseconds: curl_off_t = 0
-    _ = cgw_curl_easy_getinfo_off(easy, CURLINFO_TOTAL_TIME_T, &elapsedMicroseconds)
-    let elapsed = Int(elapsedMicroseconds / 1000)
+    let elapsed = Int((MonotonicClock.now() &- createdAt) / 1_000_000)
     let deadline = deadlineMilliseconds
     if deadline > 0 && (elapsed >= deadline || responseStatus != 0) {
       let phase = responseStatus == 0 ? "before the agent answered" : "while the agent was answering"

@@ -11,6 +11,8 @@ struct LoggerTests {
     ("a=b", "\"a=b\""),
     ("say \"hi\"", "\"say \\\"hi\\\"\""),
     ("two\nlines", "\"two\\nlines\""),
+    ("no\u{1B}[31mred\u{07}", "\"no\\x1b[31mred\\x07\""),
+    ("c1\u{9B}", "\"c1\\x9b\""),
   ])
   func valuesAreQuotedWhenTheyWouldSplitAField(value: String, written: String) {
     #expect(LogSink.quotedIfNeeded(value) == written)

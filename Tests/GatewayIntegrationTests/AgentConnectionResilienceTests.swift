@@ -30,6 +30,30 @@ struct AgentConnectionResilienceTests {
     return connection.receive(timeout: 15).0
   }
 
+  /// A call made while the agent connection is still opening waits for its first answer
+  /// (the libcurl 7.88 workaround), and its deadline runs meanwhile: with the first call
+  /// taking 3 s, a call with a 300 ms deadline ends 504 at its deadline, not after 3 s.
+  @Test func aCallWaitingForTheConnectionKeepsItsDeadline() throws {
+    let fixture = try Fixture(gatewayArguments: ["--descriptor-set", Fixture.descriptorSet])
+    let socket = fixture.gateway.socketPath
+    let slow = Thread {
+      _ = try? Curl.run(
+        socket: socket, path: "/polykey.v1.TestService/ControlUnary",
+        headers: ["Content-Type: application/json"], body: Array(#"{"delayMs": 3000}"#.utf8))
+    }
+    slow.start()
+    usleep(300_000)  // the slow call opens the connection
+    let started = Date()
+    let result = try Curl.run(
+      socket: socket, path: "/polykey.v1.TestService/Echo",
+      headers: ["Content-Type: application/json", "Grpc-Timeout: 300m"], body: Array("{}".utf8))
+    let waited = Date().timeIntervalSince(started)
+    #expect(result.status == 504, "\(result.text)")
+    #expect(waited < 2, "waited \(waited) s")
+    let message = try errorObject(result)["message"] as? String ?? ""
+    #expect(message.contains("the call's deadline (300 ms) passed"), "\(message)")
+  }
+
   static func unaryCall(_ socket: String) throws -> CurlResult {
     try Curl.run(
       socket: socket, path: "/polykey.v1.TestService/Echo",

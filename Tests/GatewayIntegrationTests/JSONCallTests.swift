@@ -329,6 +329,24 @@ struct JSONCallTests {
     #expect(names.contains("polykey.v1.TestService"), "\(names)")
   }
 
+  /// The caller's deadline covers the wait for the agent's schemas: an agent that never
+  /// answers its reflection makes the call 504 when the caller's deadline passes, not 503
+  /// when the gateway's own fetch gives up ten seconds later.
+  @Test func theCallersDeadlineCoversTheSchemaFetch() throws {
+    let directory = try TemporaryDirectory()
+    let agent = try SilentAgent(directory: directory)
+    let gateway = try Gateway(agent: agent.address, directory: directory)
+    let started = Date()
+    let result = try Curl.run(
+      socket: gateway.socketPath, path: "/polykey.v1.TestService/Echo",
+      headers: ["Content-Type: application/json", "Grpc-Timeout: 300m"], body: Array("{}".utf8))
+    #expect(Date().timeIntervalSince(started) < 5)
+    #expect(result.status == 504, "\(result.text)")
+    #expect(result.header("X-Exit-Code") == "75")
+    let message = try errorObject(result)["message"] as? String ?? ""
+    #expect(message.contains("deadline (300 ms) passed before the call reached the agent"), "\(message)")
+  }
+
   /// With the agent gone, a method the schemas lack may exist in the agent that comes back:
   /// the failed fetch makes it 503 (try again), not 404 (it does not exist).
   @Test func anUnknownMethodWhileTheAgentIsDownIs503() throws {

@@ -13,6 +13,11 @@ import Testing
     (["--agent", "http://:50051"], "host is missing"),
     (["--agent", "unix:/tmp/a.sock", "--unlock-method", "nope"], "not a gRPC method path"),
     (["--agent", "unix:/tmp/a.sock", "--unlock-method", "/pkg.Service/"], "not a gRPC method path"),
+    (["--agent", "unix:/tmp/a.sock", "--unlock-method", "/../C"], "not a gRPC method path"),
+    (["--agent", "unix:agent.sock"], "must be absolute"),
+    (["--agent", "http://h\u{01}:50"], "not a host name or address"),
+    (["--agent", "unix:/tmp/a.sock", "--idle-timeout", "99999999999"], "from 1 to 31536000"),
+    (["--agent", "unix:/tmp/a.sock", "--default-timeout", "99999999999999"], "from 0 to 2147483647"),
   ])
   func aBadCommandLineExits64(arguments: [String], expected: String) throws {
     let (code, _, errors) = try runProcess(TestPaths.gatewayBinary, arguments)

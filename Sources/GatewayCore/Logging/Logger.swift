@@ -105,8 +105,8 @@ final class LogSink: Sendable {
   /// logfmt's rule: a value with a space, a quote or `=` (or none at all) is quoted, so
   /// `error="cannot connect to …"` stays one field for the reader and for `grep`.
   static func quotedIfNeeded(_ value: String) -> String {
-    let plain = !value.isEmpty && value.utf8.allSatisfy { byte in
-      byte > 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "=") && byte != 0x7F
+    let plain = !value.isEmpty && value.unicodeScalars.allSatisfy { scalar in
+      scalar.value > 0x20 && scalar != "\"" && scalar != "=" && !(0x7F...0x9F).contains(scalar.value)
     }
     if plain { return value }
     var quoted = "\""
@@ -116,6 +116,11 @@ final class LogSink: Sendable {
       case "\\": quoted += "\\\\"
       case "\n": quoted += "\\n"
       case "\t": quoted += "\\t"
+      case "\u{00}"..."\u{1F}", "\u{7F}"..."\u{9F}":
+        // Other control characters, escape sequences included: a value from the agent must
+        // not drive the terminal that shows the log.
+        let hex = String(character.value, radix: 16)
+        quoted += "\\x" + (hex.count == 1 ? "0" + hex : hex)
       default: quoted.unicodeScalars.append(character)
       }
     }

@@ -88,36 +88,41 @@ extension Configuration {
     Option("--max-body-bytes", env: "SESSION_GATEWAY_MAX_BODY_BYTES", value: "N",
       "request body limit in bytes (default 4194304, gRPC's message limit)"
     ) { config, value throws(ConfigurationError) in
-      config.maxBodyBytes = try positive(value, "--max-body-bytes")
+      config.maxBodyBytes = try positive(value, "--max-body-bytes", atMost: Int(Int32.max))
     },
     Option("--max-connections", env: "SESSION_GATEWAY_MAX_CONNECTIONS", value: "N",
       "connections served at once (default 1024)"
     ) { config, value throws(ConfigurationError) in
-      config.maxConnections = try positive(value, "--max-connections")
+      config.maxConnections = try positive(value, "--max-connections", atMost: 1_000_000)
     },
     Option("--idle-timeout", env: "SESSION_GATEWAY_IDLE_TIMEOUT", value: "SECONDS",
       "close kept-alive connections idle this long (default 60)"
     ) { config, value throws(ConfigurationError) in
-      config.idleTimeoutSeconds = try positive(value, "--idle-timeout")
+      config.idleTimeoutSeconds = try positive(value, "--idle-timeout", atMost: 31_536_000)
     },
     Option("--default-timeout", env: "SESSION_GATEWAY_DEFAULT_TIMEOUT_MS", value: "MS",
       "deadline for calls without Grpc-Timeout, in milliseconds (default 0: none)"
     ) { config, value throws(ConfigurationError) in
-      guard let ms = Int(value), ms >= 0 else {
-        throw ConfigurationError("--default-timeout: '\(value)' is not a number of milliseconds")
+      guard let ms = Int(value), ms >= 0, ms <= Int(Int32.max) else {
+        throw ConfigurationError(
+          "--default-timeout: '\(value)' is not a number of milliseconds from 0 to \(Int32.max)")
       }
       config.defaultTimeoutMilliseconds = ms
     },
     Option("--connect-timeout", env: "SESSION_GATEWAY_CONNECT_TIMEOUT_MS", value: "MS",
       "how long to wait for the agent's connection, in milliseconds (default 5000)"
     ) { config, value throws(ConfigurationError) in
-      config.connectTimeoutMilliseconds = try positive(value, "--connect-timeout")
+      config.connectTimeoutMilliseconds = try positive(value, "--connect-timeout", atMost: Int(Int32.max))
     },
   ]
 
-  private static func positive(_ value: String, _ flag: String) throws(ConfigurationError) -> Int {
-    guard let number = Int(value), number > 0 else {
-      throw ConfigurationError("\(flag): '\(value)' is not a positive number")
+  /// A number from 1 to `atMost`: the bounds keep later arithmetic (seconds to nanoseconds,
+  /// milliseconds for curl) from overflowing.
+  private static func positive(
+    _ value: String, _ flag: String, atMost: Int
+  ) throws(ConfigurationError) -> Int {
+    guard let number = Int(value), number > 0, number <= atMost else {
+      throw ConfigurationError("\(flag): '\(value)' is not a number from 1 to \(atMost)")
     }
     return number
   }

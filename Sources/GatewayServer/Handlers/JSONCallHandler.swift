@@ -39,8 +39,11 @@ final class JSONCallHandler: RequestHandler, AgentTransferDelegate {
   private var singleResponse: [UInt8]?
   private var headSent = false
   private var finished = false
-  /// When the request arrived, for the call's log line.
+  /// When the request arrived: the call's log line, and where its deadline runs from.
   private let startedAt = MonotonicClock.now()
+  /// The caller's deadline (`MonotonicClock`), when it set one.
+  private var deadline: UInt64?
+  private var deadlineTimer: TimerID?
   /// Set when a client-streaming call's start was put off by a loop turn (`methodKnown`).
   private var startDeferred = false
 
@@ -75,8 +78,33 @@ final class JSONCallHandler: RequestHandler, AgentTransferDelegate {
       handler.fail(handler.invalidRequest(invalid))
       return nil
     }
+    handler.armDeadline()
     server.schemas.lookUp(path) { [weak handler] lookup in handler?.methodKnown(lookup) }
     return handler.finished ? nil : handler
+  }
+
+  /// The caller's deadline runs from the request, not from the agent call: a schema fetch or
+  /// a slow request body before the call starts counts too (the call then starts with what
+  /// is left of it).
+  private func armDeadline() {
+    let milliseconds = callMetadata.timeoutMilliseconds
+    guard milliseconds > 0 else { return }
+    deadline = startedAt &+ UInt64(milliseconds) * 1_000_000
+    deadlineTimer = server.loop.schedule(after: UInt64(milliseconds) * 1_000_000) { [weak self] in
+      guard let self, self.transfer == nil, !self.finished else { return }
+      let error = self.deadlinePassedBeforeTheCall()
+      self.server.logCallEnded(
+        path: self.path, status: GRPCStatus(code: .deadlineExceeded, message: error.message),
+        source: .gateway, startedAt: self.startedAt)
+      self.fail(error)
+    }
+  }
+
+  private func deadlinePassedBeforeTheCall() -> GatewayError {
+    .fromTransport(
+      code: .deadlineExceeded,
+      message: "the call's deadline (\(callMetadata.timeoutMilliseconds) ms) passed before the "
+        + "call reached the agent (\(method == nil ? "the gateway was fetching its schemas" : "the request was incomplete"))")
   }
 
   private func methodKnown(_ lookup: SchemaRegistry.Lookup) {
@@ -147,6 +175,8 @@ final class JSONCallHandler: RequestHandler, AgentTransferDelegate {
 
   func connectionClosed() {
     finished = true
+    if let deadlineTimer { server.loop.cancel(deadlineTimer) }
+    deadlineTimer = nil
     transfer?.cancel()
     transfer = nil
   }
@@ -226,14 +256,26 @@ final class JSONCallHandler: RequestHandler, AgentTransferDelegate {
   }
 
   private func startTransfer(bodyLength: Int?) {
+    var timeout = callMetadata.timeout
+    var timeoutMilliseconds = callMetadata.timeoutMilliseconds
+    if let deadline {
+      if let deadlineTimer { server.loop.cancel(deadlineTimer) }
+      deadlineTimer = nil
+      let now = MonotonicClock.now()
+      guard now < deadline else { return fail(deadlinePassedBeforeTheCall()) }
+      // What is left of the caller's deadline, in gRPC's header and for curl.
+      let left = deadline - now
+      timeout = GRPCTimeout(nanoseconds: Int64(left))
+      timeoutMilliseconds = Int((left + 999_999) / 1_000_000)
+    }
     do {
       let headers = try GRPCRequestHeaders(
-        path: path, timeout: callMetadata.timeout, metadata: callMetadata.metadata,
+        path: path, timeout: timeout, metadata: callMetadata.metadata,
         userAgent: GatewayVersion.userAgent)
       transfer = try AgentCall.start(
         server: server, path: path, headers: headers.curlHeaderLines,
         usesSession: callMetadata.usesSession, bodyLength: bodyLength,
-        timeoutMilliseconds: callMetadata.timeoutMilliseconds, delegate: self)
+        timeoutMilliseconds: timeoutMilliseconds, delegate: self)
     } catch let error as GRPCError {
       fail(invalidRequest("invalid request metadata: \(error)"))
     } catch {

@@ -133,6 +133,10 @@ struct GRPCMethodPath {
       }
     }
     guard parts[1].utf8.allSatisfy(allowed), parts[2].utf8.allSatisfy(allowed) else { return nil }
+    // `pkg.Service`: dot-separated names, none empty; a method name has no dot.
+    guard !parts[1].hasPrefix("."), !parts[1].hasSuffix("."), !parts[1].contains(".."),
+      !parts[2].contains(".")
+    else { return nil }
     self.path = path
     service = parts[1]
     method = parts[2]

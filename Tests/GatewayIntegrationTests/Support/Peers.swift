@@ -36,6 +36,30 @@ final class HostileAgent {
   }
 }
 
+/// An agent that accepts connections and never answers (a hung process): what deadlines are for.
+final class SilentAgent {
+  let socketPath: String
+  let child: ChildProcess
+  var address: String { "unix:" + socketPath }
+
+  static let script = """
+    import socket, sys, time
+    s = socket.socket(socket.AF_UNIX)
+    s.bind(sys.argv[1]); s.listen(64)
+    print("READY", flush=True)
+    held = []
+    while True:
+        held.append(s.accept()[0])
+    """
+
+  init(directory: TemporaryDirectory) throws {
+    socketPath = directory.file("silent.sock")
+    child = try ChildProcess(
+      TestPaths.python, ["-c", Self.script, socketPath], directory: directory, name: "silent-agent")
+    try child.wait(for: "the silent agent's READY line") { child.stdout.contains("READY") }
+  }
+}
+
 /// The built gateway binary on a private Unix socket.
 final class Gateway {
   let directory: TemporaryDirectory
