@@ -48,9 +48,6 @@ const int cgw_CURL_SEEKFUNC_CANTSEEK = CURL_SEEKFUNC_CANTSEEK;
 CURLcode cgw_curl_easy_getinfo_long(CURL *handle, CURLINFO info, long *value) {
   return curl_easy_getinfo(handle, info, value);
 }
-CURLcode cgw_curl_easy_getinfo_off(CURL *handle, CURLINFO info, curl_off_t *value) {
-  return curl_easy_getinfo(handle, info, value);
-}
 CURLcode cgw_curl_easy_getinfo_pointer(CURL *handle, CURLINFO info, void **value) {
   return curl_easy_getinfo(handle, info, value);
 }

@@ -426,12 +426,14 @@ extension AgentTransfer {
 }
 
 extension AgentTransfer {
+  /// Milliseconds since the call was made.
+  var elapsedMilliseconds: Int { Int((MonotonicClock.now() &- createdAt) / 1_000_000) }
+
   /// Before a transfer that waited goes to curl: curl's timeout becomes what is left of the
   /// deadline. False when nothing is left.
   func shortenTimeoutToWhatIsLeft() -> Bool {
     guard deadlineMilliseconds > 0 else { return true }
-    let elapsed = Int((MonotonicClock.now() &- createdAt) / 1_000_000)
-    let left = deadlineMilliseconds - elapsed
+    let left = deadlineMilliseconds - elapsedMilliseconds
     guard left > 0 else { return false }
     return cgw_curl_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, left) == CURLE_OK
   }
@@ -439,7 +441,7 @@ extension AgentTransfer {
   /// curl says "Operation timed out after 100 milliseconds with 0 bytes received" both for
   /// the call's deadline and for the connect timeout: say which, in the gateway's terms.
   fileprivate func timeoutMessage() -> (TransportFailure.Kind, String)? {
-    let elapsed = Int((MonotonicClock.now() &- createdAt) / 1_000_000)
+    let elapsed = elapsedMilliseconds
     let deadline = deadlineMilliseconds
     if deadline > 0 && (elapsed >= deadline || responseStatus != 0) {
       let phase = responseStatus == 0 ? "before the agent answered" : "while the agent was answering"

@@ -296,7 +296,6 @@ public final class Server {
 @available(*, unavailable)
 extension Server: Sendable {}
 
-/// The gateway could not start.
 extension Server {
   /// Why `path` cannot be read as a file, or nil when it can.
   static func unreadableFileProblem(_ path: String) -> String? {
@@ -309,6 +308,7 @@ extension Server {
   }
 }
 
+/// The gateway could not start.
 public struct ServerError: Error, CustomStringConvertible {
   public let description: String
   /// The process's exit status: `EX_UNAVAILABLE` (69) by default, `EX_CONFIG` (78) for a

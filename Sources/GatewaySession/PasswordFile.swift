@@ -38,19 +38,12 @@ public enum PasswordFile {
       throw PasswordFileError("cannot read the password file \(path): \(String(cString: strerror(errno)))")
     }
     defer { close(fd) }
-    var contents: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 4096)
-    while contents.count <= maximumSize {
-      let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-      if count < 0 {
-        if errno == EINTR { continue }
-        throw PasswordFileError("cannot read the password file \(path): \(String(cString: strerror(errno)))")
+    let contents: [UInt8]
+    do { contents = try TokenStore.readToEnd(fd, atMost: maximumSize) } catch {
+      if error.errno == EFBIG {
+        throw PasswordFileError("the password file \(path) holds more than \(maximumSize) bytes")
       }
-      if count == 0 { break }
-      contents.append(contentsOf: chunk[0..<count])
-    }
-    guard contents.count <= maximumSize else {
-      throw PasswordFileError("the password file \(path) holds more than \(maximumSize) bytes")
+      throw PasswordFileError("cannot read the password file \(path): \(String(cString: strerror(error.errno)))")
     }
     let password = TokenStore.trimmed(contents)
     return password.isEmpty ? nil : password

@@ -78,23 +78,31 @@ public struct TokenStore: Sendable {
     }
     try lock(fd, attempts: lockAttempts)
     defer { flock(fd, LOCK_UN) }
+    let contents: [UInt8]
+    do { contents = try Self.readToEnd(fd, atMost: Self.maximumSize) } catch {
+      throw TokenStoreError(operation: "read", path: path, errno: error.errno)
+    }
+    let token = Self.trimmed(contents)
+    return token.isEmpty ? nil : token
+  }
+
+  /// Reads `fd` to its end; `EFBIG` past `limit` bytes. Shared with `PasswordFile`.
+  static func readToEnd(_ fd: Int32, atMost limit: Int) throws(ReadError) -> [UInt8] {
     var contents: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 4096)
     while true {
       let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
       if count < 0 {
         if errno == EINTR { continue }
-        throw TokenStoreError(operation: "read", path: path, errno: errno)
+        throw ReadError(errno: errno)
       }
-      if count == 0 { break }
+      if count == 0 { return contents }
       contents.append(contentsOf: chunk[0..<count])
-      if contents.count > TokenStore.maximumSize {
-        throw TokenStoreError(operation: "read", path: path, errno: EFBIG)
-      }
+      if contents.count > limit { throw ReadError(errno: EFBIG) }
     }
-    let token = Self.trimmed(contents)
-    return token.isEmpty ? nil : token
   }
+
+  struct ReadError: Error { let errno: Int32 }
 
   /// Writes `token` and a newline under the lock, creating the file 0600 and its directories 0700.
   ///

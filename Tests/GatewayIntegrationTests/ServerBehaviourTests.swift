@@ -244,7 +244,7 @@ func openDescriptorCount(_ pid: Int32) throws -> Int {
 
 /// User plus system CPU ticks (1/100 s) a process has used.
 func cpuTicks(_ pid: Int32) throws -> Int {
-  let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+  guard let stat = Gateway.readWhole("/proc/\(pid)/stat") else { throw TestFailure("no /proc stat") }
   // Fields after the command name, which is in parentheses and may hold spaces.
   guard let close = stat.lastIndex(of: ")") else { throw TestFailure("bad /proc stat") }
   let fields = stat[stat.index(after: close)...].split(separator: " ")

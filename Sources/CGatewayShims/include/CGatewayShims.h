@@ -36,7 +36,6 @@ extern const int cgw_CURL_SEEKFUNC_OK;
 extern const int cgw_CURL_SEEKFUNC_CANTSEEK;
 
 CURLcode cgw_curl_easy_getinfo_long(CURL *handle, CURLINFO info, long *value);
-CURLcode cgw_curl_easy_getinfo_off(CURL *handle, CURLINFO info, curl_off_t *value);
 CURLcode cgw_curl_easy_getinfo_pointer(CURL *handle, CURLINFO info, void **value);
 
 /// CURLPAUSE_CONT and friends are composite macros that Swift does not import.

@@ -41,8 +41,6 @@ final class JSONCallHandler: RequestHandler, AgentTransferDelegate {
   private var finished = false
   /// When the request arrived: the call's log line, and where its deadline runs from.
   private let startedAt = MonotonicClock.now()
-  /// The caller's deadline (`MonotonicClock`), when it set one.
-  private var deadline: UInt64?
   private var deadlineTimer: TimerID?
   /// Set when a client-streaming call's start was put off by a loop turn (`methodKnown`).
   private var startDeferred = false
@@ -89,7 +87,6 @@ final class JSONCallHandler: RequestHandler, AgentTransferDelegate {
   private func armDeadline() {
     let milliseconds = callMetadata.timeoutMilliseconds
     guard milliseconds > 0 else { return }
-    deadline = startedAt &+ UInt64(milliseconds) * 1_000_000
     deadlineTimer = server.loop.schedule(after: UInt64(milliseconds) * 1_000_000) { [weak self] in
       guard let self, self.transfer == nil, !self.finished else { return }
       let error = self.deadlinePassedBeforeTheCall()
@@ -98,6 +95,12 @@ final class JSONCallHandler: RequestHandler, AgentTransferDelegate {
         source: .gateway, startedAt: self.startedAt)
       self.fail(error)
     }
+  }
+
+  /// The caller's deadline (`MonotonicClock`), when it set one.
+  private var deadline: UInt64? {
+    let milliseconds = callMetadata.timeoutMilliseconds
+    return milliseconds > 0 ? startedAt &+ UInt64(milliseconds) * 1_000_000 : nil
   }
 
   private func deadlinePassedBeforeTheCall() -> GatewayError {
