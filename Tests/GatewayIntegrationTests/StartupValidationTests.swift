@@ -26,11 +26,22 @@ import Testing
   }
 
   @Test func goodAgentAddressesAreAccepted() throws {
-    // --version after the options: parsing succeeds and nothing starts.
+    // The gateway starts and listens (no agent needs to be there for that).
     for address in ["http://127.0.0.1:50051", "https://agent.example:443/", "http://[::1]:50051"] {
-      let (code, _, errors) = try runProcess(TestPaths.gatewayBinary, ["--agent", address, "--version"])
-      #expect(code == 0, "\(address): \(errors)")
+      let directory = try TemporaryDirectory()
+      _ = try Gateway(agent: address, directory: directory)
     }
+  }
+
+  /// Flags win over the environment: a variable whose flag is given is not read, so a bad
+  /// value there does not stop a service whose unit passes the flag.
+  @Test func aFlagWinsOverABadEnvironmentValue() throws {
+    let directory = try TemporaryDirectory()
+    let gateway = try Gateway(
+      agent: "unix:" + directory.file("agent.sock"), directory: directory,
+      arguments: ["--max-body-bytes", "1000"],  // the helper passes --log-level too
+      environment: ["SESSION_GATEWAY_LOG_LEVEL": "bogus", "SESSION_GATEWAY_MAX_BODY_BYTES": "abc"])
+    #expect(try Curl.run(socket: gateway.socketPath, path: "/-/health", method: "GET").status == 200)
   }
 
   /// A bad environment value is named by its variable, not only by the flag it stands for.

@@ -131,8 +131,16 @@ extension Configuration {
   public static func parse(
     arguments: [String], environment: [String: String]
   ) throws(ConfigurationError) -> CommandLineRequest {
+    let given = try commandLineValues(arguments)
+    let values: [(Option, String)]
+    switch given {
+    case .request(let request): return request
+    case .values(let flagValues): values = flagValues
+    }
     var config = Configuration(environment: environment)
-    for option in options {
+    let flagsGiven = Set(values.map { $0.0.flag })
+    // A variable whose flag is given is not read at all: the flag wins, even over a bad value.
+    for option in options where !flagsGiven.contains(option.flag) {
       if let name = option.environment, let value = environment[name], !value.isEmpty {
         do { try option.apply(&config, value) } catch {
           // Messages start with the flag; name the variable that held the value instead.
@@ -144,13 +152,35 @@ extension Configuration {
       }
     }
     if let password = environment["PK_PASSWORD"], !password.isEmpty { config.password = password }
+    for (option, value) in values { try option.apply(&config, value) }
+    // systemd socket activation: one inherited socket at fd 3, meant for this process.
+    if environment["LISTEN_FDS"] == "1", environment["LISTEN_PID"] == String(getpid()) {
+      config.inheritedListenerFD = 3
+    }
+    guard config.agent != nil else {
+      throw ConfigurationError("--agent is required (or SESSION_GATEWAY_AGENT); see --help")
+    }
+    return .run(config)
+  }
+
+  private enum CommandLine {
+    case request(CommandLineRequest)
+    case values([(Option, String)])
+  }
+
+  /// The flags and their values, in order, before any is applied; `--help` and `--version`
+  /// answer at once.
+  private static func commandLineValues(_ arguments: [String]) throws(ConfigurationError) -> CommandLine {
+    var values: [(Option, String)] = []
     var index = 0
     var seen: Set<String> = []
     while index < arguments.count {
       let argument = arguments[index]
       index += 1
-      if argument == "--help" || argument == "-h" { return .help(helpText) }
-      if argument == "--version" { return .version("session-gateway \(GatewayVersion.number)") }
+      if argument == "--help" || argument == "-h" { return .request(.help(helpText)) }
+      if argument == "--version" {
+        return .request(.version("session-gateway \(GatewayVersion.number)"))
+      }
       var flag = argument
       var inlineValue: String?
       if let equals = argument.firstIndex(of: "="), argument.hasPrefix("--") {
@@ -163,24 +193,15 @@ extension Configuration {
       if !option.repeatable && !seen.insert(flag).inserted {
         throw ConfigurationError("\(flag) given twice")
       }
-      let value: String
       if let inlineValue {
-        value = inlineValue
+        values.append((option, inlineValue))
       } else {
         guard index < arguments.count else { throw ConfigurationError("\(flag) needs a value") }
-        value = arguments[index]
+        values.append((option, arguments[index]))
         index += 1
       }
-      try option.apply(&config, value)
     }
-    // systemd socket activation: one inherited socket at fd 3, meant for this process.
-    if environment["LISTEN_FDS"] == "1", environment["LISTEN_PID"] == String(getpid()) {
-      config.inheritedListenerFD = 3
-    }
-    guard config.agent != nil else {
-      throw ConfigurationError("--agent is required (or SESSION_GATEWAY_AGENT); see --help")
-    }
-    return .run(config)
+    return .values(values)
   }
 
   static var helpText: String {
